@@ -1,0 +1,24 @@
+"""The typer application; each command lives in its own module and is registered here."""
+
+from __future__ import annotations
+
+import typer
+
+from . import export_cmd, import_cmd, show_cmd, stats_cmd
+
+app = typer.Typer(
+    name="thinkscope",
+    help="Collect, analyse and probe reasoning traces of language models.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("import")(import_cmd.import_traces)
+app.command("stats")(stats_cmd.stats)
+app.command("show")(show_cmd.show)
+app.command("export")(export_cmd.export)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

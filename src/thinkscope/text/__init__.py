@@ -1,0 +1,26 @@
+"""Text utilities: think-tag split, sentence/step segmentation, answer extraction, grading."""
+
+from ._answer import ExtractedAnswer, extract_answer, last_boxed
+from ._grade import grade, grade_many
+from ._math import find_math_spans, mask_spans, matching_brace
+from ._segment import Segment, segment_sentences, segment_text
+from ._think import THINK_CLOSE, THINK_OPEN, ThinkSplit, prompt_opens_think, split_think
+
+__all__ = [
+    "THINK_CLOSE",
+    "THINK_OPEN",
+    "ExtractedAnswer",
+    "Segment",
+    "ThinkSplit",
+    "extract_answer",
+    "find_math_spans",
+    "grade",
+    "grade_many",
+    "last_boxed",
+    "mask_spans",
+    "matching_brace",
+    "prompt_opens_think",
+    "segment_sentences",
+    "segment_text",
+    "split_think",
+]

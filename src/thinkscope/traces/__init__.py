@@ -1,0 +1,40 @@
+"""Trace schema, the crash-safe trace store, and importers/exporters (``thinkscope.traces.io``)."""
+
+from ._schema import (
+    SCHEMA_VERSION,
+    Annotations,
+    GoldSegment,
+    Message,
+    ModelInfo,
+    ModelKind,
+    Perturbation,
+    Prompt,
+    SamplingParams,
+    Trace,
+    idempotency_key,
+    trace_id_for,
+)
+from ._store import AppendResult, StoreError, TraceStore
+from ._table import ARROW_SCHEMA, row_to_trace, trace_to_row, traces_to_table
+
+__all__ = [
+    "ARROW_SCHEMA",
+    "SCHEMA_VERSION",
+    "Annotations",
+    "AppendResult",
+    "GoldSegment",
+    "Message",
+    "ModelInfo",
+    "ModelKind",
+    "Perturbation",
+    "Prompt",
+    "SamplingParams",
+    "StoreError",
+    "Trace",
+    "TraceStore",
+    "idempotency_key",
+    "row_to_trace",
+    "trace_id_for",
+    "trace_to_row",
+    "traces_to_table",
+]

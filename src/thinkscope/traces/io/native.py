@@ -1,0 +1,37 @@
+"""Importer for thinkscope's own JSONL export (one ``Trace`` per line), for round trips."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .._schema import Trace
+from ._common import BadRecord, ImportOptions, Record, iter_jsonl, raw_json, register_importer
+
+
+def _detect(path: Path) -> bool:
+    if path.suffix != ".jsonl":
+        return False
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    return head.lstrip().startswith(b'{"schema_version"') and b'"trace_id"' in head
+
+
+@register_importer("thinkscope", _detect, "thinkscope's own JSONL export (one Trace per line)")
+def read_native(path: Path, opts: ImportOptions) -> Iterator[Record]:
+    for item in iter_jsonl(path):
+        if isinstance(item, BadRecord):
+            yield item
+            continue
+        line, obj = item
+        try:
+            trace = Trace.model_validate(obj)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            yield BadRecord(str(path), line, f"invalid trace: {where}: {first['msg']}",
+                            raw_json(obj))
+            continue
+        yield trace
