@@ -115,7 +115,8 @@ def _merge_markers(segments: list[Segment], text: str) -> list[Segment]:
     pending: Segment | None = None
     for seg in segments:
         if pending is not None:
-            seg = Segment(0, pending.start, seg.end, text[pending.start : seg.end], pending.paragraph)
+            start = pending.start
+            seg = Segment(0, start, seg.end, text[start : seg.end], pending.paragraph)
             pending = None
         if _MARKER.match(seg.stripped) and seg is not segments[-1]:
             pending = seg

@@ -8,6 +8,7 @@ one fixed Arrow schema for every shard whatever the importer put in them.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import timezone
 from typing import Any
 
@@ -18,6 +19,7 @@ from ._schema import (
     Annotations,
     Message,
     ModelInfo,
+    ModelKind,
     Perturbation,
     Prompt,
     SamplingParams,
@@ -136,7 +138,7 @@ def _as_list(value: Any) -> list[Any] | None:
     return [x.item() if hasattr(x, "item") else x for x in value]
 
 
-def row_to_trace(row: dict[str, Any]) -> Trace:
+def row_to_trace(row: Mapping[Any, Any]) -> Trace:
     """Inverse of ``trace_to_row`` (accepts pyarrow ``to_pylist`` rows and pandas rows)."""
     version = int(row.get("schema_version") or SCHEMA_VERSION)
     if version > SCHEMA_VERSION:
@@ -149,7 +151,7 @@ def row_to_trace(row: dict[str, Any]) -> Trace:
     sampling = _load(row.get("sampling"))
     seed = _none_if_nan(row.get("seed"))
     correct = _none_if_nan(row.get("correct"))
-    created = row.get("created_at")
+    created: Any = row.get("created_at")
     if hasattr(created, "to_pydatetime"):
         created = created.to_pydatetime()
     return Trace(
@@ -161,7 +163,7 @@ def row_to_trace(row: dict[str, Any]) -> Trace:
         model=ModelInfo(
             id=row["model_id"],
             revision=_none_if_nan(row.get("model_revision")),
-            kind=row.get("model_kind") or "unknown",
+            kind=ModelKind(row.get("model_kind") or "unknown"),
         ),
         prompt=Prompt(
             messages=[Message(**m) for m in (_load(row.get("prompt_messages")) or [])],

@@ -193,6 +193,28 @@ def iter_json_items(path: Path) -> Iterator[tuple[int, Any] | BadRecord]:
         pos = end
 
 
+def first_record(path: Path) -> Any:
+    """The first parsed record of a JSON/JSONL file (None if unreadable), for format sniffing.
+
+    Sniffing by keys of a parsed record instead of a byte prefix: real records can be megabytes
+    long, with the telling keys at the end.
+    """
+    try:
+        items = iter_jsonl(path) if path.suffix == ".jsonl" else iter_json_items(path)
+        for item in items:
+            if not isinstance(item, BadRecord):
+                return item[1]
+    except (OSError, UnicodeError):
+        return None
+    return None
+
+
+def has_keys(path: Path, *keys: str) -> bool:
+    """True when the file's first record is an object with all of ``keys``."""
+    rec = first_record(path)
+    return isinstance(rec, dict) and all(k in rec for k in keys)
+
+
 def require(obj: Any, fields: dict[str, type | tuple[type, ...]]) -> str | None:
     """The first problem with ``obj``'s required fields, as a message, or None if all is well."""
     if not isinstance(obj, dict):

@@ -21,6 +21,7 @@ from ._common import (
     ImportOptions,
     Record,
     guess_model_kind,
+    has_keys,
     iter_json_items,
     iter_jsonl,
     raw_json,
@@ -37,7 +38,8 @@ KNOWN_LABELS = {
     "end-section",
 }
 _TAG = re.compile(
-    r"\[\s*(?P<q>\"?)\s*(?:(?P<num>\d+)\s*\.\s*)?(?P<label>[A-Za-z][A-Za-z_\- ]{0,40}?)\s*(?P=q)\s*\]"
+    r"\[\s*(?P<q>\"?)\s*(?:(?P<num>\d+)\s*\.\s*)?"
+    r"(?P<label>[A-Za-z][A-Za-z_\- ]{0,40}?)\s*(?P=q)\s*\]"
 )
 _END = "end-section"
 
@@ -165,12 +167,7 @@ def record_to_trace(obj: dict[str, Any], index: int, model: str, corpus: str,
 
 
 def _detect(path: Path) -> bool:
-    if path.suffix not in (".json", ".jsonl"):
-        return False
-    # Records are long (whole traces), so look further than other sniffers do.
-    with open(path, "rb") as fh:
-        head = fh.read(4 << 20)
-    return b'"annotated_response"' in head
+    return path.suffix in (".json", ".jsonl") and has_keys(path, "annotated_response")
 
 
 @register_importer(

@@ -1,4 +1,4 @@
-"""Importer for BIG-Bench-Mistake JSONL (Tyen et al. 2024): CoT steps with a human first-error label.
+"""Importer for BIG-Bench-Mistake JSONL (Tyen et al. 2024): CoT steps, human first-error label.
 
 Record: ``{input, steps[], target, answer, mistake_index}``; ``mistake_index`` is the 0-based index
 of the first step with a mistake, ``null`` when the annotators found none. Steps are kept as gold
@@ -21,6 +21,7 @@ from ._common import (
     ImportOptions,
     Record,
     guess_model_kind,
+    has_keys,
     iter_jsonl,
     raw_json,
     register_importer,
@@ -37,11 +38,7 @@ def problem_id_for(text: str) -> str:
 
 
 def _detect(path: Path) -> bool:
-    if path.suffix != ".jsonl":
-        return False
-    with open(path, "rb") as fh:
-        head = fh.read(4096)
-    return b'"steps"' in head and b'"mistake_index"' in head
+    return path.suffix == ".jsonl" and has_keys(path, "steps", "mistake_index")
 
 
 @register_importer("bbm", _detect, "BIG-Bench-Mistake JSONL (input, steps, mistake_index)")

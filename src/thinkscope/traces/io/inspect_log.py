@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from ...text import extract_answer, split_think
-from .._schema import ModelInfo, Prompt, Trace
+from .._schema import Annotations, ModelInfo, Prompt, Trace
 from ._chat import content_text, to_messages
 from ._common import (
     BadRecord,
     ImportOptions,
     Record,
     guess_model_kind,
+    has_keys,
     iter_json_items,
     raw_json,
     register_importer,
@@ -30,11 +31,7 @@ from ._common import (
 def _detect(path: Path) -> bool:
     if path.suffix == ".eval":
         return True
-    if path.suffix != ".json":
-        return False
-    with open(path, "rb") as fh:
-        head = fh.read(4096)
-    return b'"eval"' in head and (b'"samples"' in head or b'"version"' in head)
+    return path.suffix == ".json" and has_keys(path, "eval", "version")
 
 
 def _load_eval(path: Path) -> dict[str, Any]:
@@ -83,7 +80,7 @@ def read_inspect(path: Path, opts: ImportOptions) -> Iterator[Record]:
             yield from bad or [BadRecord(str(path), None, "not an inspect log object")]
             return
         log = items[0][1]  # type: ignore[index]
-    eval_info = log.get("eval") if isinstance(log.get("eval"), dict) else {}
+    eval_info: dict[str, Any] = log["eval"] if isinstance(log.get("eval"), dict) else {}
     samples = log.get("samples")
     if not isinstance(samples, list):
         yield BadRecord(str(path), None, "log has no samples (was it written with samples?)")
@@ -94,7 +91,7 @@ def read_inspect(path: Path, opts: ImportOptions) -> Iterator[Record]:
         if not isinstance(sample, dict) or "id" not in sample:
             yield BadRecord(str(path), None, f"{where}: missing field 'id'", raw_json(sample))
             continue
-        output = sample.get("output") if isinstance(sample.get("output"), dict) else {}
+        output: dict[str, Any] = sample["output"] if isinstance(sample.get("output"), dict) else {}
         if output.get("error") or sample.get("error"):
             yield BadRecord(str(path), None, f"{where}: sample ended in an error",
                             raw_json(sample.get("error") or output.get("error")))
@@ -124,10 +121,12 @@ def read_inspect(path: Path, opts: ImportOptions) -> Iterator[Record]:
             prompt=Prompt(messages=to_messages(sample.get("input"))),
             reasoning=reasoning,
             answer=answer.strip(),
-            extracted_answer=scored_answer or extract_answer(answer).value,
+            extracted_answer=extract_answer(answer).value or scored_answer,
             gold_answer=None if target is None else str(target),
             correct=correct,
             finish_reason=choices[0].get("stop_reason"),
             backend="inspect",
+            annotations=Annotations(source="inspect", extra={"scorer_answer": scored_answer})
+            if scored_answer is not None else None,
             source=f"{path}#{where}",
         )

@@ -8,15 +8,19 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from .._schema import Trace
-from ._common import BadRecord, ImportOptions, Record, iter_jsonl, raw_json, register_importer
+from ._common import (
+    BadRecord,
+    ImportOptions,
+    Record,
+    has_keys,
+    iter_jsonl,
+    raw_json,
+    register_importer,
+)
 
 
 def _detect(path: Path) -> bool:
-    if path.suffix != ".jsonl":
-        return False
-    with open(path, "rb") as fh:
-        head = fh.read(4096)
-    return head.lstrip().startswith(b'{"schema_version"') and b'"trace_id"' in head
+    return path.suffix == ".jsonl" and has_keys(path, "schema_version", "trace_id", "model")
 
 
 @register_importer("thinkscope", _detect, "thinkscope's own JSONL export (one Trace per line)")

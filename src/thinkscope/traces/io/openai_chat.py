@@ -26,6 +26,7 @@ from ._common import (
     BadRecord,
     ImportOptions,
     Record,
+    first_record,
     guess_model_kind,
     iter_jsonl,
     raw_json,
@@ -39,14 +40,16 @@ _SAMPLING_KEYS = ("temperature", "top_p", "max_tokens", "max_completion_tokens",
 def _detect(path: Path) -> bool:
     if path.suffix != ".jsonl":
         return False
-    with open(path, "rb") as fh:
-        head = fh.read(8192)
-    return b'"choices"' in head or (b'"custom_id"' in head and b'"response"' in head)
+    rec = first_record(path)
+    if not isinstance(rec, dict):
+        return False
+    inner: dict[str, Any] = rec["response"] if isinstance(rec.get("response"), dict) else rec
+    return "choices" in inner or "status_code" in inner or "custom_id" in rec
 
 
 def _unwrap(obj: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any], str | None]:
     """``(completion, request, error)`` from any accepted line shape."""
-    request = obj.get("request") if isinstance(obj.get("request"), dict) else {}
+    request: dict[str, Any] = obj["request"] if isinstance(obj.get("request"), dict) else {}
     if obj.get("error"):
         return None, request, f"stored API error: {obj['error']!r}"
     resp = obj.get("response", obj)
