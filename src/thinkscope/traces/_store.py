@@ -99,6 +99,8 @@ class TraceStore:
                 f"thinkscope understands ({SCHEMA_VERSION}); upgrade thinkscope"
             )
         self.shard_dir.mkdir(parents=True, exist_ok=True)
+        # Parsed journal, read incrementally: (inode, bytes consumed, live shard -> keys).
+        self._jcache: tuple[int, int, dict[str, list[str]]] = (-1, 0, {})
 
     # ------------------------------------------------------------------ journal
     @contextmanager
@@ -110,35 +112,40 @@ class TraceStore:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
-    def _journal_entries(self) -> list[dict[str, Any]]:
-        """Committed journal entries; a torn (unterminated or unparsable) last line is ignored."""
-        if not self.journal_path.exists():
-            return []
-        data = self.journal_path.read_bytes()
-        entries: list[dict[str, Any]] = []
-        lines = data.split(b"\n")
-        # The part after the final newline is an unterminated (torn) write: never committed.
-        for raw in lines[:-1]:
-            if not raw.strip():
-                continue
-            try:
-                entries.append(json.loads(raw))
-            except json.JSONDecodeError:
-                # Only possible for a torn write that was followed by a newline from a later
-                # append before repair; skip it, it never committed a shard that exists.
-                continue
-        return entries
-
     def _live_shards(self) -> dict[str, list[str]]:
-        """Committed shard name -> keys, replaying add/reset operations in order."""
-        shards: dict[str, list[str]] = {}
-        for entry in self._journal_entries():
-            op = entry.get("op")
-            if op == "add":
-                shards[entry["shard"]] = entry["keys"]
-            elif op == "remove":
-                shards.pop(entry["shard"], None)
-        return shards
+        """Committed shard name -> keys, replaying the journal's operations in order.
+
+        Only the bytes appended since the last call are parsed (the journal is append-only; a
+        compaction replaces the file, which a new inode reveals). The part after the final
+        newline is a torn write that never committed anything, so it is not consumed.
+        """
+        try:
+            st = os.stat(self.journal_path)
+        except FileNotFoundError:
+            self._jcache = (-1, 0, {})
+            return {}
+        inode, offset, shards = self._jcache
+        if st.st_ino != inode or st.st_size < offset:
+            inode, offset, shards = st.st_ino, 0, {}
+        if st.st_size > offset:
+            with open(self.journal_path, "rb") as fh:
+                fh.seek(offset)
+                data = fh.read(st.st_size - offset)
+            end = data.rfind(b"\n") + 1
+            for raw in data[:end].split(b"\n"):
+                if not raw.strip():
+                    continue
+                try:
+                    entry = json.loads(raw)
+                except json.JSONDecodeError:
+                    continue  # a torn line later followed by a newline: it committed nothing
+                if entry.get("op") == "add":
+                    shards[entry["shard"]] = entry["keys"]
+                elif entry.get("op") == "remove":
+                    shards.pop(entry["shard"], None)
+            offset += end
+        self._jcache = (inode, offset, shards)
+        return dict(shards)
 
     def _repair(self) -> None:
         """Under the lock: drop a torn journal tail and delete orphan shards and temp files."""
