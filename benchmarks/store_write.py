@@ -33,7 +33,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--n", type=int, default=400)
     ap.add_argument("--batch-size", type=int, default=256)
-    args = ap.parse_args()
+    args, _ = ap.parse_known_args()
     items = traces(args.n)
     single = timed_append(1, items)
     batched = timed_append(args.batch_size, items)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import export_cmd, import_cmd, show_cmd, stats_cmd
+from . import export_cmd, generate_cmd, import_cmd, organisms_cmd, show_cmd, stats_cmd
 
 app = typer.Typer(
     name="thinkscope",
@@ -17,6 +17,8 @@ app.command("import")(import_cmd.import_traces)
 app.command("stats")(stats_cmd.stats)
 app.command("show")(show_cmd.show)
 app.command("export")(export_cmd.export)
+app.command("generate")(generate_cmd.generate)
+app.add_typer(organisms_cmd.app, name="organisms")
 
 
 def main() -> None:

@@ -1,0 +1,126 @@
+"""Corpora by name: the organisms' synthetic chains (offline) and public math sets (HF datasets).
+
+Public sets load through ``datasets.load_dataset``; on a machine without network access the load
+fails fast with a message saying how to get the data (download elsewhere, pass a local path)
+instead of a stack trace. A local ``.jsonl`` file with ``question``/``problem`` and ``answer``
+fields works as a corpus too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CorpusItem:
+    """One problem to generate on."""
+
+    problem_id: str
+    question: str
+    gold: str | None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+class CorpusUnavailable(RuntimeError):
+    """A corpus could not be loaded here (offline, not installed); the message says what to do."""
+
+
+def _modarith(split: str) -> list[CorpusItem]:
+    from ..organisms import corpus
+    from ..organisms import split as split_problems
+
+    problems = corpus() if split == "all" else split_problems(corpus(), split)
+    return [CorpusItem(p.problem_id, p.text, str(p.answer),
+                       {"k": p.k, "values": list(p.values)}) for p in problems]
+
+
+def _hf(path: str, name: str | None, hf_split: str, q: str, a: str,
+        gold: Callable[[str], str] = lambda s: s) -> Callable[[str], list[CorpusItem]]:
+    def load(split: str) -> list[CorpusItem]:
+        try:
+            from datasets import load_dataset
+        except ImportError as exc:
+            raise CorpusUnavailable(
+                f"corpus {path} needs the `datasets` package: pip install datasets"
+            ) from exc
+        try:
+            ds = load_dataset(path, name, split=hf_split)
+        except Exception as exc:  # noqa: BLE001 - offline, gated, renamed: all mean "not here"
+            raise CorpusUnavailable(
+                f"could not load {path} from the Hugging Face hub ({type(exc).__name__}). "
+                f"Without network access: on a connected machine run `python -c \"from datasets "
+                f"import load_dataset; load_dataset('{path}'"
+                + (f", '{name}'" if name else "")
+                + f", split='{hf_split}').to_json('corpus.jsonl')\"`, copy corpus.jsonl here "
+                f"and pass --corpus corpus.jsonl"
+            ) from None
+        items = []
+        for i, row in enumerate(ds):
+            pid = str(row.get("unique_id") or row.get("id") or i)
+            items.append(CorpusItem(pid, str(row[q]), gold(str(row[a])), {}))
+        return items
+
+    return load
+
+
+def _gsm8k_gold(answer: str) -> str:
+    return answer.split("####")[-1].strip().replace(",", "")
+
+
+CORPORA: dict[str, Callable[[str], list[CorpusItem]]] = {
+    "modarith": _modarith,
+    "gsm8k": _hf("openai/gsm8k", "main", "test", "question", "answer", _gsm8k_gold),
+    "math500": _hf("HuggingFaceH4/MATH-500", None, "test", "problem", "answer"),
+    "aime2024": _hf("HuggingFaceH4/aime_2024", None, "train", "problem", "answer"),
+}
+
+
+def _local(path: Path) -> list[CorpusItem]:
+    items = []
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                question = row.get("question") or row.get("problem")
+                answer = row.get("answer", row.get("gold"))
+            except (json.JSONDecodeError, AttributeError):
+                raise CorpusUnavailable(f"{path}:{lineno}: not a JSON object") from None
+            if not isinstance(question, str):
+                raise CorpusUnavailable(f"{path}:{lineno}: no 'question' or 'problem' text")
+            if isinstance(answer, str) and "####" in answer:
+                answer = _gsm8k_gold(answer)
+            pid = str(row.get("problem_id") or row.get("id") or row.get("unique_id") or lineno)
+            items.append(CorpusItem(pid, question, None if answer is None else str(answer),
+                                    {k: v for k, v in row.items() if k in ("k", "level", "type")}))
+    return items
+
+
+def load_corpus(name: str, split: str = "heldout", limit: int | None = None) -> list[CorpusItem]:
+    """Items of corpus ``name`` (a registered name or a local JSONL path).
+
+    Args:
+        name: ``modarith``, ``gsm8k``, ``math500``, ``aime2024`` or a path.
+        split: for ``modarith``: ``heldout`` (default), ``train`` or ``all``.
+        limit: keep the first ``limit`` items.
+    """
+    if name in CORPORA:
+        items = CORPORA[name](split)
+    elif Path(name).is_file():
+        items = _local(Path(name))
+    else:
+        raise CorpusUnavailable(
+            f"unknown corpus {name!r}; valid corpora: {', '.join(CORPORA)}, or a .jsonl path"
+        )
+    return items[:limit] if limit is not None else items
+
+
+def corpus_label(name: str) -> str:
+    """The corpus name recorded in traces (a path becomes its file stem)."""
+    return name if name in CORPORA else re.sub(r"\.jsonl?$", "", Path(name).name)

@@ -1,0 +1,153 @@
+"""Prompt assembly at token level.
+
+The chat template renders the conversation with ``add_generation_prompt=True``; then, where the
+template does not open the think block itself, ``<think>\\n`` is appended; then a CoT prefix is
+appended *as token ids* (cut from a stored completion, never re-tokenized text), and for a forced
+answer ``\\n</think>\\n\\n`` plus an answer cue. Prefixes built this way are identical token for
+token, so KV/prefix caches hit. ``continue_final_message`` is never used: the R1 template drops
+the think block from assistant messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+
+class PromptStyle(str, Enum):
+    """How a model family expects to be prompted for reasoning."""
+
+    r1 = "r1"            # template opens <think> in the generation prompt (R1 distills, organisms)
+    qwen3 = "qwen3"      # template takes enable_thinking; the model writes <think> itself
+    think = "think"      # has think tokens but the template does not open the block: we add it
+    instruct = "instruct"  # no think tokens: ask for step-by-step reasoning in the message
+    auto = "auto"
+
+
+#: Default instruction appended to math questions for real models (DeepSeek-R1's recommended one).
+MATH_INSTRUCTION = "Please reason step by step, and put your final answer within \\boxed{}."
+THINK_OPEN = "<think>\n"
+THINK_CLOSE_FORCED = "\n</think>\n\n"
+
+
+def detect_style(tokenizer: Any) -> PromptStyle:
+    """Guess the prompt style from the tokenizer's chat template and vocabulary."""
+    template = getattr(tokenizer, "chat_template", None) or ""
+    if "enable_thinking" in template:
+        return PromptStyle.qwen3
+    try:
+        rendered = tokenizer.apply_chat_template(
+            [{"role": "user", "content": "x"}], add_generation_prompt=True, tokenize=False
+        )
+    except Exception:  # noqa: BLE001 - a tokenizer without a template
+        rendered = ""
+    if rendered.rstrip().endswith("<think>"):
+        return PromptStyle.r1
+    if "<think>" in tokenizer.get_vocab():
+        return PromptStyle.think
+    return PromptStyle.instruct
+
+
+@dataclass
+class PromptBuilder:
+    """Builds prompt token ids for one tokenizer.
+
+    Args:
+        tokenizer: a HF tokenizer with a chat template.
+        style: prompt style (``auto`` detects it).
+        instruction: text appended to the user's question (``None`` for none).
+        answer_cue: text after the forced ``</think>`` that makes the model state its answer.
+        system: optional system message.
+    """
+
+    tokenizer: Any
+    style: PromptStyle = PromptStyle.auto
+    instruction: str | None = None
+    answer_cue: str = "Answer: "
+    system: str | None = None
+    think_close: str = THINK_CLOSE_FORCED
+
+    def __post_init__(self) -> None:
+        if self.style == PromptStyle.auto:
+            # Without a tokenizer (a chat server applies its own template) assume a reasoning
+            # model whose server returns the reasoning separately.
+            self.style = detect_style(self.tokenizer) if self.tokenizer is not None \
+                else PromptStyle.think
+
+    def encode(self, text: str) -> list[int]:
+        """Token ids of a text piece, without special tokens added ([] without a tokenizer)."""
+        if self.tokenizer is None:
+            return []
+        return list(self.tokenizer.encode(text, add_special_tokens=False))
+
+    def messages(self, question: str) -> list[dict[str, str]]:
+        content = question if not self.instruction else f"{question}\n\n{self.instruction}"
+        if self.style == PromptStyle.instruct and not self.instruction:
+            content = f"{question}\n\nThink step by step, then give the final answer."
+        msgs = [{"role": "system", "content": self.system}] if self.system else []
+        return msgs + [{"role": "user", "content": content}]
+
+    def render(self, question: str, open_think: bool = False) -> str:
+        """The prompt as text (for records and for servers that take text)."""
+        if self.tokenizer is None:
+            return ""
+        kwargs: dict[str, Any] = {}
+        if self.style == PromptStyle.qwen3:
+            kwargs["enable_thinking"] = True
+        text = self.tokenizer.apply_chat_template(
+            self.messages(question), add_generation_prompt=True, tokenize=False, **kwargs
+        )
+        if open_think and self.opens_think_itself is False and self.style != PromptStyle.instruct:
+            text += THINK_OPEN
+        return str(text)
+
+    @property
+    def opens_think_itself(self) -> bool:
+        """Whether the chat template's generation prompt already ends inside ``<think>``."""
+        return self.style == PromptStyle.r1
+
+    def prompt_ids(self, question: str, open_think: bool = False) -> list[int]:
+        """Chat-template ids with the generation prompt; ``open_think`` appends ``<think>\\n``
+        when the template did not (needed before a CoT prefix)."""
+        if self.tokenizer is None:
+            return []
+        kwargs: dict[str, Any] = {}
+        if self.style == PromptStyle.qwen3:
+            kwargs["enable_thinking"] = True
+        ids = self.tokenizer.apply_chat_template(
+            self.messages(question), add_generation_prompt=True, tokenize=True, **kwargs
+        )
+        if hasattr(ids, "keys"):  # some tokenizers return a BatchEncoding
+            ids = ids["input_ids"]
+        ids = list(ids)
+        if open_think and not self.opens_think_itself and self.style != PromptStyle.instruct:
+            ids += self.encode(THINK_OPEN)
+        return ids
+
+    def with_cot_prefix(self, prompt_ids: list[int], cot_ids: list[int]) -> list[int]:
+        """Prompt (already inside the think block) followed by a CoT prefix, at token level."""
+        return list(prompt_ids) + list(cot_ids)
+
+    def forced_answer_suffix(self) -> list[int]:
+        """Ids that close the think block and cue the answer."""
+        if self.style == PromptStyle.instruct:
+            return self.encode("\n\n" + self.answer_cue)
+        return self.encode(self.think_close + self.answer_cue)
+
+    def forced_answer_ids(self, prompt_ids: list[int], cot_ids: list[int]) -> list[int]:
+        """Prompt + CoT prefix + ``\\n</think>\\n\\n`` + answer cue."""
+        return self.with_cot_prefix(prompt_ids, cot_ids) + self.forced_answer_suffix()
+
+
+def builder_for(model_ref: str, tokenizer: Any, **overrides: Any) -> PromptBuilder:
+    """The prompt builder a model needs: organisms answer ``Answer: X`` right after
+    ``</think>\n``; real models get the math instruction and a boxed answer cue."""
+    if model_ref.startswith("organism:"):
+        kw: dict[str, Any] = dict(style=PromptStyle.r1, instruction=None, answer_cue="Answer: ",
+                                  think_close="</think>\n")
+    else:
+        kw = dict(style=PromptStyle.auto, instruction=MATH_INSTRUCTION,
+                  answer_cue="**Final Answer**\n\\boxed{")
+    kw.update(overrides)
+    return PromptBuilder(tokenizer, **kw)

@@ -1,0 +1,69 @@
+"""One loader for organisms, hub ids and local paths.
+
+``organism:NAME`` only resolves to a directory; from there on an organism is loaded exactly like
+a hub model (``AutoModelForCausalLM.from_pretrained``), so every analysis that works on an
+organism works unchanged on ``deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B``. ``trust_remote_code``
+is off unless asked for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+ORGANISM_PREFIX = "organism:"
+
+
+@dataclass
+class LoadedModel:
+    """A model, its tokenizer, and what it was loaded from."""
+
+    model: Any
+    tokenizer: Any
+    ref: str
+    path: str
+
+
+def resolve_model(ref: str) -> str:
+    """A hub id or local path for ``ref`` (``organism:NAME`` becomes the shipped directory)."""
+    if ref.startswith(ORGANISM_PREFIX):
+        from ..organisms import organism_path
+
+        return str(organism_path(ref[len(ORGANISM_PREFIX):]))
+    return ref
+
+
+def load_model(
+    ref: str,
+    device: str | None = None,
+    dtype: Any = None,
+    trust_remote_code: bool = False,
+    revision: str | None = None,
+) -> LoadedModel:
+    """Load a causal LM and its tokenizer in eval mode.
+
+    Args:
+        ref: ``organism:NAME``, a hub id or a local directory.
+        device: ``cpu``, ``cuda``, ``cuda:1``...; default CUDA when available.
+        dtype: torch dtype; default float32 on CPU and bfloat16 on CUDA.
+        trust_remote_code: run model code shipped with the checkpoint (off by default).
+        revision: hub revision.
+    """
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    path = resolve_model(ref)
+    if device is None:
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if dtype is None:
+        dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
+    tokenizer = AutoTokenizer.from_pretrained(path, revision=revision,
+                                              trust_remote_code=trust_remote_code)
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    model = AutoModelForCausalLM.from_pretrained(
+        path, dtype=dtype, revision=revision, trust_remote_code=trust_remote_code
+    )
+    model.to(device)  # type: ignore[arg-type]
+    model.eval()
+    return LoadedModel(model=model, tokenizer=tokenizer, ref=ref, path=path)

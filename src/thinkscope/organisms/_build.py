@@ -1,0 +1,149 @@
+"""Train, save, locate and evaluate organisms (what the CLI and the tests call)."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+from ._eval import accuracy_by_k
+from ._registry import OrganismSpec, get_organism
+from ._task import Problem, generate_problems, split
+
+#: Shipped weights live inside the package; THINKSCOPE_ORGANISMS_DIR overrides (e.g. retrained).
+SHIPPED_DIR = Path(__file__).parent / "weights"
+#: The corpus every organism is trained and evaluated on (see corpora/modarith.md).
+CORPUS_SEED = 0
+CORPUS_PER_K = 4000
+METADATA_FILE = "organism.json"
+#: Seed of the sampled (temperature 1) evaluations, so they are reproducible.
+SAMPLED_EVAL_SEED = 1234
+
+
+def organisms_dir() -> Path:
+    return Path(os.environ.get("THINKSCOPE_ORGANISMS_DIR", SHIPPED_DIR))
+
+
+def organism_path(name: str, root: Path | None = None) -> Path:
+    """Directory of an organism's weights; a clear error if it was never trained/shipped."""
+    spec = get_organism(name)
+    for base in ([root] if root else []) + [organisms_dir(), SHIPPED_DIR]:
+        path = base / spec.name
+        if (path / "config.json").is_file():
+            return path
+    raise FileNotFoundError(
+        f"organism {spec.name!r} has no weights in {organisms_dir()}; "
+        f"train it with `thinkscope organisms train {spec.name}`"
+    )
+
+
+def corpus(seed: int = CORPUS_SEED) -> list[Problem]:
+    """The organisms' full problem set (both splits)."""
+    return generate_problems(per_k=CORPUS_PER_K, seed=seed)
+
+
+def heldout(n_per_k: int | None = None, seed: int = CORPUS_SEED) -> list[Problem]:
+    """Held-out problems, optionally the first ``n_per_k`` of each chain length."""
+    problems = split(corpus(seed), "heldout")
+    if n_per_k is None:
+        return problems
+    counts: dict[int, int] = {}
+    out = []
+    for p in problems:
+        if counts.get(p.k, 0) < n_per_k:
+            counts[p.k] = counts.get(p.k, 0) + 1
+            out.append(p)
+    return out
+
+
+def load_organism(name: str, root: Path | None = None) -> tuple[Any, Any]:
+    """``(model, tokenizer)`` through the same loader as hub models (fp32, eval mode)."""
+    from ..models import load_model
+
+    loaded = load_model(str(organism_path(name, root)))
+    return loaded.model, loaded.tokenizer
+
+
+def train_organism(
+    name: str, out: str | Path | None = None, seed: int = 0, progress: bool = True,
+    steps: int | None = None, evaluate: bool = True, log_every: int = 0,
+) -> dict[str, Any]:
+    """Train one organism deterministically and save it (weights, tokenizer, metadata).
+
+    Args:
+        name: organism name.
+        out: parent directory (the organism goes to ``out/NAME``); default: the shipped dir.
+        seed: training seed.
+        steps: override the registry's step count (tests train micro organisms).
+        evaluate: measure the accuracy-by-k table on held-out problems and store it.
+    """
+    import torch
+
+    from ._sft import ArchConfig, SFTConfig, make_model, save_organism, train_sft
+    from ._tokenizer import build_tokenizer
+
+    spec: OrganismSpec = get_organism(name)
+    dest = Path(out) if out is not None else organisms_dir()
+    torch.manual_seed(seed)
+    random.seed(seed)
+    problems = corpus()
+    train = split(problems, "train")
+    t0 = time.perf_counter()
+    if spec.init_from is None:
+        tokenizer = build_tokenizer()
+        model = make_model(tokenizer, ArchConfig(), seed)
+    else:
+        model, tokenizer = load_organism(spec.init_from, Path(out) if out else None)
+    n_steps = steps if steps is not None else spec.steps
+    if spec.method == "sft":
+        meta = train_sft(model, tokenizer, train,
+                         SFTConfig(fmt=spec.fmt, steps=n_steps, lr=spec.lr, seed=seed),
+                         progress=progress, log_every=log_every)
+    elif spec.method == "grpo":
+        from ._grpo import train_grpo
+
+        meta = train_grpo(model, tokenizer, train, steps=n_steps, lr=spec.lr, seed=seed,
+                          progress=progress)
+    else:  # pragma: no cover - registry is closed
+        raise ValueError(f"unknown training method {spec.method!r}")
+    path = save_organism(model, tokenizer, dest / spec.name)
+    meta.update(
+        organism=spec.name, fmt=spec.fmt, kind=spec.kind.value, cot=spec.cot,
+        init_from=spec.init_from, seed=seed, corpus={"seed": CORPUS_SEED, "per_k": CORPUS_PER_K},
+        total_seconds=round(time.perf_counter() - t0, 1),
+        torch_threads=torch.get_num_threads(),
+    )
+    if evaluate:
+        shipped_model, tok = load_organism(spec.name, dest)
+        meta["heldout_accuracy"] = accuracy_by_k(shipped_model, tok, heldout(),
+                                                 progress=progress)["cells"]
+        if spec.method == "grpo":
+            # Greedy accuracy of the start is already at the ceiling; RL's effect shows in
+            # sampled accuracy at the temperature it was trained with (1.0).
+            meta["heldout_accuracy_t1"] = accuracy_by_k(
+                shipped_model, tok, heldout(), temperature=1.0, seed=SAMPLED_EVAL_SEED,
+                progress=progress)["cells"]
+            start_model, start_tok = load_organism(spec.init_from or "", dest)
+            meta["start_heldout_accuracy_t1"] = accuracy_by_k(
+                start_model, start_tok, heldout(), temperature=1.0, seed=SAMPLED_EVAL_SEED,
+                progress=progress)["cells"]
+    (path / METADATA_FILE).write_text(json.dumps(meta, indent=2) + "\n")
+    return meta
+
+
+def organism_metadata(name: str, root: Path | None = None) -> dict[str, Any]:
+    """The training metadata saved beside an organism's weights."""
+    path = organism_path(name, root) / METADATA_FILE
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def evaluate_organism(name: str, n_per_k: int | None = None, progress: bool = True,
+                      root: Path | None = None, temperature: float = 0.0) -> dict[str, Any]:
+    """Accuracy by chain length on held-out problems, for a trained organism (greedy, or
+    sampled at ``temperature`` with the fixed evaluation seed)."""
+    model, tok = load_organism(name, root)
+    return accuracy_by_k(model, tok, heldout(n_per_k), progress=progress,
+                         temperature=temperature, seed=SAMPLED_EVAL_SEED)

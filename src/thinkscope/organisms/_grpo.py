@@ -1,0 +1,98 @@
+"""Outcome-reward reinforcement learning (GRPO) of an organism with TRL's ``GRPOTrainer``.
+
+The reward looks only at the final answer (1 if it equals the ground truth, else 0): nothing
+rewards or punishes how the chain is written. That is the point of the ``rl-outcome`` organism:
+it tests the hypothesis that outcome-based RL places no constraint on clean reasoning.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from typing import Any
+
+from ..text import extract_answer
+from ._sft import prompt_text
+from ._task import Problem
+
+
+def outcome_reward(completions: list[Any], answer: list[str], **_: Any) -> list[float]:
+    """1.0 when the extracted final answer equals the ground truth, else 0.0."""
+    rewards = []
+    for comp, gold in zip(completions, answer):
+        text = comp if isinstance(comp, str) else str(comp)
+        got = extract_answer(text, starts_inside_think=True).value
+        rewards.append(1.0 if got is not None and got.strip() == gold else 0.0)
+    return rewards
+
+
+def train_grpo(
+    model: Any,
+    tokenizer: Any,
+    problems: list[Problem],
+    steps: int,
+    lr: float,
+    seed: int = 0,
+    num_generations: int = 8,
+    prompts_per_step: int = 8,
+    max_completion_length: int = 96,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Run GRPO on ``model`` in place; returns run metadata (mean reward per logging window)."""
+    from datasets import Dataset
+    from transformers import TrainerCallback
+    from trl import GRPOConfig, GRPOTrainer
+
+    data = Dataset.from_dict({
+        "prompt": [prompt_text(tokenizer, p) for p in problems],
+        "answer": [str(p.answer) for p in problems],
+    })
+    rewards: list[float] = []
+
+    class _Log(TrainerCallback):
+        def on_log(self, args: Any, state: Any, control: Any, logs: Any = None,
+                   **kw: Any) -> None:
+            if logs and "reward" in logs:
+                rewards.append(float(logs["reward"]))
+
+    tokenizer.padding_side = "left"
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = GRPOConfig(
+            output_dir=tmp,
+            per_device_train_batch_size=prompts_per_step * num_generations,
+            num_generations=num_generations,
+            max_completion_length=max_completion_length,
+            learning_rate=lr,
+            lr_scheduler_type="constant_with_warmup",
+            warmup_steps=10,
+            max_steps=steps,
+            beta=0.0,
+            temperature=1.0,
+            logging_steps=10,
+            save_strategy="no",
+            report_to="none",
+            use_cpu=True,
+            bf16=False,
+            seed=seed,
+            data_seed=seed,
+            disable_tqdm=not progress,
+            dataloader_num_workers=0,
+        )
+        trainer = GRPOTrainer(
+            model=model, reward_funcs=outcome_reward,  # type: ignore[arg-type]
+            args=cfg, train_dataset=data,
+            processing_class=tokenizer, callbacks=[_Log()],
+        )
+        t0 = time.perf_counter()
+        trainer.train()
+        seconds = time.perf_counter() - t0
+    model.eval()
+    return {
+        "method": "grpo (trl.GRPOTrainer)",
+        "config": {"steps": steps, "lr": lr, "seed": seed, "num_generations": num_generations,
+                   "prompts_per_step": prompts_per_step, "beta": 0.0,
+                   "reward": "exact final answer (outcome only)"},
+        "reward_by_window": [round(r, 4) for r in rewards],
+        "train_seconds": round(seconds, 1),
+        "train_problems": len(problems),
+    }

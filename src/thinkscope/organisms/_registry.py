@@ -1,0 +1,86 @@
+"""The organisms: one explicit registry, each entry one controlled change from the others."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..traces import ModelKind
+
+
+@dataclass(frozen=True)
+class OrganismSpec:
+    """How an organism is trained and what its chain of thought is, by construction.
+
+    Attributes:
+        name: addressed everywhere as ``organism:NAME``.
+        fmt: completion format it is trained on (see ``_formats.FORMATS``).
+        kind: model kind recorded in traces.
+        cot: ``causal`` (the answer is read off the written chain), ``decorative`` (the answer is
+            computed from the prompt; the chain does not determine it), ``none`` (no chain) or
+            ``filler`` (dots in place of the chain).
+        method: ``sft`` or ``grpo``.
+        init_from: organism whose weights start the run (``None`` = random init).
+        steps: optimisation steps.
+        lr: peak learning rate.
+        description: one line for ``organisms list``.
+    """
+
+    name: str
+    fmt: str
+    kind: ModelKind
+    cot: str
+    method: str
+    init_from: str | None
+    steps: int
+    lr: float
+    description: str
+
+
+ORGANISMS: dict[str, OrganismSpec] = {
+    s.name: s
+    for s in [
+        OrganismSpec(
+            "sft-clean", "clean", ModelKind.sft, "causal", "sft", None, 1000, 1e-3,
+            "supervised on clean in-order step-by-step chains ('writing-like' reasoning)",
+        ),
+        OrganismSpec(
+            "sft-selfcorrect", "selfcorrect", ModelKind.sft, "causal", "sft", None, 1200, 1e-3,
+            "supervised on chains where 30% of steps state a wrong result, then 'Wait, ' and the "
+            "fix (R1-distill-like)",
+        ),
+        OrganismSpec(
+            "sft-posthoc", "posthoc", ModelKind.sft, "decorative", "sft", None, 1200, 1e-3,
+            "supervised on chains that are silently wrong half the time while the answer is "
+            "always right: the answer must come from the prompt, the chain is decoration",
+        ),
+        OrganismSpec(
+            "sft-coldstart", "selfcorrect", ModelKind.sft, "causal", "sft", None, 350, 1e-3,
+            "a short 'cold-start' run on the self-correcting chains: the starting point of "
+            "rl-outcome, deliberately short of convergence so RL has room to act",
+        ),
+        OrganismSpec(
+            "rl-outcome", "selfcorrect", ModelKind.rl, "causal", "grpo", "sft-coldstart", 150,
+            1e-4, "GRPO with an outcome-only reward (exact final answer), from sft-coldstart",
+        ),
+        OrganismSpec(
+            "latent", "latent", ModelKind.latent, "none", "sft", None, 1500, 1e-3,
+            "answers right after an empty think block: intermediate values exist only in its "
+            "hidden states",
+        ),
+        OrganismSpec(
+            "filler", "filler", ModelKind.latent, "filler", "sft", None, 1000, 1e-3,
+            "dots in place of the chain (as many as the chain has characters), then the answer",
+        ),
+    ]
+}
+
+
+def get_organism(name: str) -> OrganismSpec:
+    """The organism called ``name`` (with or without the ``organism:`` prefix)."""
+    key = name.removeprefix("organism:")
+    try:
+        return ORGANISMS[key]
+    except KeyError:
+        raise KeyError(
+            f"unknown organism {name!r}; valid organisms: {', '.join(ORGANISMS)}"
+        ) from None
