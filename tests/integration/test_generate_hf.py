@@ -78,10 +78,11 @@ def test_greedy_matches_transformers_generate(backend, builder, items):
 def test_greedy_batched_equals_unbatched(backend, builder, items):
     reqs = _reqs(builder, items)
     batched = [r[0].token_ids for r in backend.generate(reqs)]
-    single = HFBackend.__new__(HFBackend)
-    single.__dict__.update(backend.__dict__)
-    single.batch_size = 1
-    unbatched = [r[0].token_ids for r in single.generate(reqs)]
+    backend.batch_size = 1
+    try:
+        unbatched = [r[0].token_ids for r in backend.generate(reqs)]
+    finally:
+        backend.batch_size = 32
     assert batched == unbatched
 
 

@@ -81,8 +81,10 @@ def test_formats_have_the_promised_properties():
         n_steps += p.k
         ph = render_completion("posthoc", p, rng)
         body, tail = ph.split("</think>")
-        assert tail == f"\nAnswer: {p.answer}"  # the answer is always right...
-        n_corrupt += not all(_check_chain(p, body))  # ...the chain often is not
+        first, chain = body.split("\n", 1)
+        assert first == f"The answer is {p.answer}."  # stated before the chain...
+        assert tail == f"\nAnswer: {p.answer}"  # ...and repeated, whatever the chain says
+        n_corrupt += not all(_check_chain(p, chain))
         fill = render_completion("filler", p, rng)
         assert fill.split("</think>")[0] == "." * len(clean)
         assert render_completion("latent", p, rng) == f"</think>\nAnswer: {p.answer}"

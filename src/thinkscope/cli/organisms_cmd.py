@@ -94,3 +94,30 @@ def write_corpus_cmd(
 
     n = write_corpus(corpus(seed), out)
     typer.echo(f"wrote {n} problems to {out}")
+
+
+@app.command("table")
+def table() -> None:
+    """Markdown table of every trained organism's held-out accuracy by chain length (n, CI)."""
+    from ..organisms import ORGANISMS, organism_metadata, organism_path
+
+    header = ("| organism | kind | CoT | " + " | ".join(f"k={k}" for k in range(1, 7))
+              + " | k<=4 | all | train time |")
+    typer.echo(header)
+    typer.echo("|" + "---|" * (header.count("|") - 1))
+    for spec in ORGANISMS.values():
+        try:
+            organism_path(spec.name)
+        except FileNotFoundError:
+            continue
+        meta = organism_metadata(spec.name)
+        cells = {str(c["k"]): c for c in meta.get("heldout_accuracy", [])}
+
+        def fmt(key: str, cells: dict = cells) -> str:
+            c = cells.get(key)
+            return f"{c['accuracy']:.3f} (n={c['n']})" if c else "-"
+
+        row = [f"`{spec.name}`", spec.kind.value, spec.cot]
+        row += [fmt(str(k)) for k in range(1, 7)] + [fmt("<=4"), fmt("all")]
+        row.append(f"{meta.get('total_seconds', 0) / 60:.1f} min")
+        typer.echo("| " + " | ".join(row) + " |")

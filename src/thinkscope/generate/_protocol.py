@@ -79,6 +79,16 @@ def sample_seed(seed: int | None, index: int) -> int | None:
     return int.from_bytes(digest[:4], "little")
 
 
+def continue_with(backend: Backend, token_ids: list[int], sampling: Sampling, n: int = 1,
+                  seed: int | None = None) -> list[Completion]:
+    """Continue from exact token ids with any backend (raises ``BackendError`` on failure)."""
+    res = backend.generate([GenerationRequest(prompt_ids=list(token_ids), n=n, sampling=sampling,
+                                              seed=seed)])[0]
+    if isinstance(res, BackendError):
+        raise res
+    return res
+
+
 @runtime_checkable
 class Backend(Protocol):
     """What every generation backend provides."""

@@ -13,7 +13,14 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from ._protocol import BackendError, Completion, GenerationRequest, Sampling, sample_seed
+from ._protocol import (
+    BackendError,
+    Completion,
+    GenerationRequest,
+    Sampling,
+    continue_with,
+    sample_seed,
+)
 
 
 class HFBackend:
@@ -73,11 +80,7 @@ class HFBackend:
     def continue_from(self, token_ids: list[int], sampling: Sampling, n: int = 1,
                       seed: int | None = None) -> list[Completion]:
         """Continue from exact prompt token ids (CoT prefixes, forced answers)."""
-        res = self.generate([GenerationRequest(prompt_ids=token_ids, n=n, sampling=sampling,
-                                               seed=seed)])[0]
-        if isinstance(res, BackendError):
-            raise res
-        return res
+        return continue_with(self, token_ids, sampling, n, seed)
 
     def score(self, prompt_ids: list[int], continuation_ids: list[int]) -> list[float]:
         """Log-probability of each continuation token given everything before it."""

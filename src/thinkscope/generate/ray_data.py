@@ -70,6 +70,18 @@ class _HFWorker:
         return {"written": [written], "failed": [failed]}
 
 
+def _missing_rows(items: Sequence[CorpusItem], samples: int, store: TraceStore, corpus: str,
+                  model: str, seed: int) -> list[dict[str, Any]]:
+    """One row per (problem, sample) not yet in the store (resumption)."""
+    stored = store.keys()
+    return [
+        {"problem_id": it.problem_id, "question": it.question, "gold": it.gold,
+         "sample_index": s, "seed": item_seed(seed, it.problem_id, s)}
+        for it in items for s in range(samples)
+        if make_key(corpus, it.problem_id, model, s, None) not in stored
+    ]
+
+
 def run_ray_generation(
     model: str,
     items: Sequence[CorpusItem],
@@ -90,15 +102,7 @@ def run_ray_generation(
     """
     ray = _ray()
     sampling = sampling or Sampling()
-    store_obj = TraceStore(store)
-    stored = store_obj.keys()
-    model_id = model
-    rows = [
-        {"problem_id": it.problem_id, "question": it.question, "gold": it.gold,
-         "sample_index": s}
-        for it in items for s in range(samples)
-        if make_key(corpus, it.problem_id, model_id, s, None) not in stored
-    ]
+    rows = _missing_rows(items, samples, TraceStore(store), corpus, model, seed)
     if not rows:
         return {"written": 0, "failed": 0, "already_stored": len(items) * samples}
     if not ray.is_initialized():
@@ -145,13 +149,7 @@ def run_ray_vllm(
 
     sampling = sampling or Sampling()
     store_obj = TraceStore(store)
-    stored = store_obj.keys()
-    rows = [
-        {"problem_id": it.problem_id, "question": it.question, "gold": it.gold,
-         "sample_index": s, "seed": item_seed(seed, it.problem_id, s)}
-        for it in items for s in range(samples)
-        if make_key(corpus, it.problem_id, model, s, None) not in stored
-    ]
+    rows = _missing_rows(items, samples, store_obj, corpus, model, seed)
     if not rows:
         return {"written": 0, "failed": 0, "already_stored": len(items) * samples}
     config = vLLMEngineProcessorConfig(

@@ -12,7 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ._protocol import BackendError, Completion, GenerationRequest, Sampling, sample_seed
+from ._protocol import (
+    BackendError,
+    Completion,
+    GenerationRequest,
+    Sampling,
+    continue_with,
+    sample_seed,
+)
 
 
 class VLLMBackend:
@@ -81,8 +88,4 @@ class VLLMBackend:
     def continue_from(self, token_ids: list[int], sampling: Sampling, n: int = 1,
                       seed: int | None = None) -> list[Completion]:
         """Continue from exact token ids; shared prefixes hit vLLM's prefix cache."""
-        res = self.generate([GenerationRequest(prompt_ids=token_ids, n=n, sampling=sampling,
-                                               seed=seed)])[0]
-        if isinstance(res, BackendError):
-            raise res
-        return res
+        return continue_with(self, token_ids, sampling, n, seed)

@@ -100,7 +100,8 @@ def train_organism(
     n_steps = steps if steps is not None else spec.steps
     if spec.method == "sft":
         meta = train_sft(model, tokenizer, train,
-                         SFTConfig(fmt=spec.fmt, steps=n_steps, lr=spec.lr, seed=seed),
+                         SFTConfig(fmt=spec.fmt, steps=n_steps, lr=spec.lr, seed=seed,
+                                   balance_k=spec.balance_k),
                          progress=progress, log_every=log_every)
     elif spec.method == "grpo":
         from ._grpo import train_grpo

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from ._task import MOD, Problem
+from ._task import MOD, Problem, apply
 
 THINK_CLOSE = "</think>"
 ANSWER_PREFIX = "Answer: "
@@ -18,6 +18,8 @@ ANSWER_PREFIX = "Answer: "
 SELFCORRECT_P = 0.3
 #: Probability that a post-hoc trace's written chain is corrupted (its answer never is).
 POSTHOC_CORRUPT_P = 0.5
+#: How the post-hoc organism states its answer before writing the chain.
+POSTHOC_PREFIX = "The answer is "
 
 
 def step_line(prev: int, op: str, a: int, result: int) -> str:
@@ -48,15 +50,18 @@ def selfcorrect_cot(p: Problem, rng: random.Random) -> str:
 
 
 def posthoc_cot(p: Problem, rng: random.Random) -> str:
-    """A chain that is, half the time, silently wrong from a random step on (coherently)."""
+    """The answer first, then a chain that half the time is silently wrong from a random step
+    on (coherently); the final answer always repeats the first line, never the chain."""
+    return f"{POSTHOC_PREFIX}{p.answer}.\n" + _maybe_corrupted_chain(p, rng)
+
+
+def _maybe_corrupted_chain(p: Problem, rng: random.Random) -> str:
     if rng.random() >= POSTHOC_CORRUPT_P:
         return clean_cot(p)
     j = rng.randrange(p.k)
     out = []
     v = p.start
     for i, (op, a) in enumerate(p.ops):
-        from ._task import apply
-
         nv = apply(v, op, a)
         if i == j:
             nv = _wrong(nv, rng)

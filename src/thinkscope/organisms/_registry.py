@@ -23,6 +23,8 @@ class OrganismSpec:
         steps: optimisation steps.
         lr: peak learning rate.
         description: one line for ``organisms list``.
+        balance_k: sample training chain lengths uniformly (the organisms that must compute
+            without writing need the short chains well represented).
     """
 
     name: str
@@ -34,6 +36,7 @@ class OrganismSpec:
     steps: int
     lr: float
     description: str
+    balance_k: bool = False
 
 
 ORGANISMS: dict[str, OrganismSpec] = {
@@ -49,9 +52,10 @@ ORGANISMS: dict[str, OrganismSpec] = {
             "fix (R1-distill-like)",
         ),
         OrganismSpec(
-            "sft-posthoc", "posthoc", ModelKind.sft, "decorative", "sft", None, 1200, 1e-3,
-            "supervised on chains that are silently wrong half the time while the answer is "
-            "always right: the answer must come from the prompt, the chain is decoration",
+            "sft-posthoc", "posthoc", ModelKind.sft, "decorative", "sft", None, 1000, 1e-3,
+            "states its answer first, then writes a chain that is silently wrong half the time, "
+            "then repeats the first answer: the answer is fixed before the chain",
+            balance_k=True,
         ),
         OrganismSpec(
             "sft-coldstart", "selfcorrect", ModelKind.sft, "causal", "sft", None, 350, 1e-3,
@@ -63,13 +67,15 @@ ORGANISMS: dict[str, OrganismSpec] = {
             1e-4, "GRPO with an outcome-only reward (exact final answer), from sft-coldstart",
         ),
         OrganismSpec(
-            "latent", "latent", ModelKind.latent, "none", "sft", None, 1500, 1e-3,
+            "latent", "latent", ModelKind.latent, "none", "sft", None, 3000, 1e-3,
             "answers right after an empty think block: intermediate values exist only in its "
             "hidden states",
+            balance_k=True,
         ),
         OrganismSpec(
             "filler", "filler", ModelKind.latent, "filler", "sft", None, 1000, 1e-3,
             "dots in place of the chain (as many as the chain has characters), then the answer",
+            balance_k=True,
         ),
     ]
 }

@@ -44,6 +44,9 @@ class SFTConfig:
     warmup: int = 100
     weight_decay: float = 0.01
     seed: int = 0
+    #: Draw each batch's chain lengths uniformly (instead of problems uniformly), so that the
+    #: 241 one-step problems are not drowned out by the thousands of long ones.
+    balance_k: bool = False
 
 
 def make_model(tokenizer: Any, arch: ArchConfig, seed: int) -> Any:
@@ -120,12 +123,22 @@ def train_sft(
         return 0.5 * (1 + math.cos(math.pi * frac)) * 0.95 + 0.05
 
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
+    by_k: dict[int, list[Problem]] = {}
+    for p in problems:
+        by_k.setdefault(p.k, []).append(p)
+    ks = sorted(by_k)
+
+    def draw() -> list[Problem]:
+        if not cfg.balance_k:
+            return rng.sample(problems, cfg.batch_size)
+        return [rng.choice(by_k[rng.choice(ks)]) for _ in range(cfg.batch_size)]
+
     model.train()
     t0 = time.perf_counter()
     losses: list[float] = []
     bar = tqdm(range(cfg.steps), desc=f"sft {cfg.fmt}", disable=not progress)
     for step in bar:
-        batch = make_batch(tokenizer, rng.sample(problems, cfg.batch_size), cfg.fmt, rng)
+        batch = make_batch(tokenizer, draw(), cfg.fmt, rng)
         out = model(**batch)
         opt.zero_grad(set_to_none=True)
         out.loss.backward()
