@@ -14,6 +14,9 @@ from thinkscope.organisms import (
 )
 from thinkscope.organisms._eval import corrupted_chain_probe
 
+#: Organisms whose weights ship with the package (rl-outcome is not shipped yet; see README).
+SHIPPED = ["sft-clean", "sft-selfcorrect", "sft-posthoc", "sft-coldstart", "latent", "filler"]
+
 #: Tolerance between the stored table and a re-measurement (float differences across CPUs can
 #: flip a rare greedy argmax).
 TOL = 0.02
@@ -23,14 +26,21 @@ TOL = 0.02
 def tables() -> dict[str, dict]:
     out = {}
     problems = heldout()
-    for name in ORGANISMS:
+    for name in SHIPPED:
         loaded = load_model(f"organism:{name}", device="cpu")
         out[name] = {c["k"]: c for c in accuracy_by_k(loaded.model, loaded.tokenizer,
                                                        problems)["cells"]}
     return out
 
 
-@pytest.mark.parametrize("name", list(ORGANISMS))
+def test_shipped_set():
+    from thinkscope.organisms._build import SHIPPED_DIR
+
+    assert set(SHIPPED) <= set(ORGANISMS)
+    assert sorted(p.name for p in SHIPPED_DIR.iterdir() if p.is_dir()) == sorted(SHIPPED)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_and_table_holds(name, tables):
     path = organism_path(name)
     assert (path / "model.safetensors").is_file() and (path / "tokenizer.json").is_file()
@@ -56,31 +66,6 @@ def test_latent_above_chance_on_two_step_chains(tables):
     assert tables["latent"][2]["ci95"][0] > 0.15
 
 
-def test_acceptance_rl_beats_its_starting_point(tables):
-    """Greedy and sampled at T=1 (the temperature RL trained at), on the same held-out
-    problems and seed, RL beats the cold-start checkpoint it started from."""
-    from thinkscope.organisms._build import SAMPLED_EVAL_SEED
-
-    problems = heldout()
-    got = {}
-    for name in ("rl-outcome", "sft-coldstart"):
-        loaded = load_model(f"organism:{name}", device="cpu")
-        got[name] = {c["k"]: c for c in accuracy_by_k(
-            loaded.model, loaded.tokenizer, problems, temperature=1.0,
-            seed=SAMPLED_EVAL_SEED)["cells"]}
-    rl, start = got["rl-outcome"]["all"], got["sft-coldstart"]["all"]
-    assert rl["n"] == start["n"] >= 1900
-    assert rl["accuracy"] > start["accuracy"]
-    assert rl["ci95"][0] > start["ci95"][1]  # the intervals do not overlap
-    meta = organism_metadata("rl-outcome")
-    stored_rl = {c["k"]: c for c in meta["heldout_accuracy_t1"]}["all"]
-    stored_start = {c["k"]: c for c in meta["start_heldout_accuracy_t1"]}["all"]
-    assert abs(stored_rl["accuracy"] - rl["accuracy"]) <= TOL
-    assert abs(stored_start["accuracy"] - start["accuracy"]) <= TOL
-    greedy_rl, greedy_start = tables["rl-outcome"]["all"], tables["sft-coldstart"]["all"]
-    assert greedy_rl["ci95"][0] > greedy_start["ci95"][1]
-
-
 def test_causal_and_decorative_chains_are_told_apart():
     """sft-clean reads its answer off the chain; sft-posthoc's answer, stated before the chain,
     ignores a corrupted chain."""
@@ -93,3 +78,21 @@ def test_causal_and_decorative_chains_are_told_apart():
     assert c["follows_chain"] > 0.9
     assert d["follows_chain"] < 0.3
     assert d["follows_ci95"][1] < c["follows_ci95"][0]
+
+
+def test_organisms_cli():
+    from typer.testing import CliRunner
+
+    from thinkscope.cli import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["organisms", "list"])
+    assert res.exit_code == 0
+    assert all(f"organism:{name}" in res.stdout for name in ORGANISMS)
+    assert "organism:rl-outcome" in res.stdout and "not trained" in res.stdout
+    res = runner.invoke(app, ["organisms", "eval", "sft-clean", "--n-per-k", "5", "--json"])
+    assert res.exit_code == 0, res.output
+    cells = {c["k"]: c for c in json.loads(res.stdout)["cells"]}
+    assert cells["all"]["n"] == 30 and cells[1]["n"] == 5
+    res = runner.invoke(app, ["organisms", "eval", "nope"])
+    assert res.exit_code == 2 and "valid organisms" in res.stderr
