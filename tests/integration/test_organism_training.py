@@ -63,7 +63,8 @@ def test_train_save_load_through_the_hub_code_path(tmp_path):
 
 def test_grpo_runs_with_trl(tmp_path):
     pytest.importorskip("trl")
-    train_organism("sft-selfcorrect", out=tmp_path, steps=2, progress=False, evaluate=False)
+    train_organism("sft-coldstart", out=tmp_path, steps=2, progress=False, evaluate=False)
     meta = train_organism("rl-outcome", out=tmp_path, steps=2, progress=False, evaluate=False)
-    assert meta["method"].startswith("grpo") and meta["init_from"] == "sft-selfcorrect"
+    assert meta["method"].startswith("grpo") and meta["init_from"] == "sft-coldstart"
+    assert len(meta["reward_by_window"]) <= 1 and meta["config"]["steps"] == 2
     assert (tmp_path / "rl-outcome" / "model.safetensors").is_file()
