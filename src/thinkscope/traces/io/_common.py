@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -197,8 +198,18 @@ def first_record(path: Path) -> Any:
     """The first parsed record of a JSON/JSONL file (None if unreadable), for format sniffing.
 
     Sniffing by keys of a parsed record instead of a byte prefix: real records can be megabytes
-    long, with the telling keys at the end.
+    long, with the telling keys at the end. Cached per file version, since every detector asks.
     """
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return _first_record(str(path), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=64)
+def _first_record(path_str: str, mtime_ns: int, size: int) -> Any:
+    path = Path(path_str)
     try:
         items = iter_jsonl(path) if path.suffix == ".jsonl" else iter_json_items(path)
         for item in items:

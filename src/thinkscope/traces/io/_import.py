@@ -106,7 +106,9 @@ def discover(paths: Iterable[str | os.PathLike[str]], fmt: str = "auto") -> tupl
             else:
                 skipped.append(str(path))
             return
-        if path.stat().st_size == 0 or not path.read_bytes()[:65536].strip():
+        with open(path, "rb") as fh:
+            head = fh.read(65536)
+        if not head.strip():
             units.append(_Unit(path, None, "empty file: no records"))
             return
         spec = _detect_file(path)
