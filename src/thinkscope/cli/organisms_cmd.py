@@ -12,6 +12,13 @@ app = typer.Typer(help="Model organisms: tiny reasoning models with known ground
                   no_args_is_help=True)
 
 
+def _print_cells(cells: list[dict]) -> None:
+    """One line per accuracy cell: k, n, accuracy and its 95% interval."""
+    for cell in cells:
+        typer.echo(f"  k={cell['k']!s:<4} n={cell['n']:<5} acc={cell['accuracy']:.3f} "
+                   f"CI95 [{cell['ci95'][0]:.3f}, {cell['ci95'][1]:.3f}]")
+
+
 @app.command("list")
 def list_organisms() -> None:
     """Name, kind, role of the chain of thought, and whether weights are available."""
@@ -49,9 +56,7 @@ def train(
         raise typer.Exit(2) from None
     meta = train_organism(name, out=out, seed=seed, steps=steps, evaluate=not no_eval)
     typer.echo(f"trained organism:{meta['organism']} in {meta['total_seconds']} s")
-    for cell in meta.get("heldout_accuracy", []):
-        typer.echo(f"  k={cell['k']!s:<4} n={cell['n']:<5} acc={cell['accuracy']:.3f} "
-                   f"CI95 [{cell['ci95'][0]:.3f}, {cell['ci95'][1]:.3f}]")
+    _print_cells(meta.get("heldout_accuracy", []))
 
 
 @app.command("eval")
@@ -79,9 +84,7 @@ def evaluate(
         return
     how = "greedy" if temperature <= 0 else f"sampled at T={temperature}"
     typer.echo(f"organism:{name} held-out accuracy ({how})")
-    for cell in result["cells"]:
-        typer.echo(f"  k={cell['k']!s:<4} n={cell['n']:<5} acc={cell['accuracy']:.3f} "
-                   f"CI95 [{cell['ci95'][0]:.3f}, {cell['ci95'][1]:.3f}]")
+    _print_cells(result["cells"])
 
 
 @app.command("corpus")

@@ -6,6 +6,7 @@ import json
 import os
 import random
 import time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +42,14 @@ def organism_path(name: str, root: Path | None = None) -> Path:
 
 
 def corpus(seed: int = CORPUS_SEED) -> list[Problem]:
-    """The organisms' full problem set (both splits)."""
-    return generate_problems(per_k=CORPUS_PER_K, seed=seed)
+    """The organisms' full problem set (both splits); a fresh list each call."""
+    return list(_corpus(seed))
+
+
+@lru_cache(maxsize=2)
+def _corpus(seed: int) -> tuple[Problem, ...]:
+    # Generated once per process: training, each evaluation and each corpus load ask for it.
+    return tuple(generate_problems(per_k=CORPUS_PER_K, seed=seed))
 
 
 def heldout(n_per_k: int | None = None, seed: int = CORPUS_SEED) -> list[Problem]:
