@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import export_cmd, generate_cmd, import_cmd, organisms_cmd, show_cmd, stats_cmd
+from . import analyze_cmd, export_cmd, generate_cmd, import_cmd, organisms_cmd, show_cmd, stats_cmd
 
 app = typer.Typer(
     name="thinkscope",
@@ -19,6 +19,7 @@ app.command("show")(show_cmd.show)
 app.command("export")(export_cmd.export)
 app.command("generate")(generate_cmd.generate)
 app.add_typer(organisms_cmd.app, name="organisms")
+app.add_typer(analyze_cmd.app, name="analyze")
 
 
 def main() -> None:

@@ -37,6 +37,9 @@ def train_grpo(
     prompts_per_step: int = 8,
     max_completion_length: int = 96,
     progress: bool = True,
+    loss_type: str = "dapo",
+    mask_truncated_completions: bool = False,
+    scale_rewards: str = "group",
 ) -> dict[str, Any]:
     """Run GRPO on ``model`` in place; returns run metadata (mean reward per logging window)."""
     from datasets import Dataset
@@ -68,6 +71,9 @@ def train_grpo(
             max_steps=steps,
             beta=0.0,
             temperature=1.0,
+            loss_type=loss_type,
+            mask_truncated_completions=mask_truncated_completions,
+            scale_rewards=scale_rewards,
             logging_steps=10,
             save_strategy="no",
             report_to="none",

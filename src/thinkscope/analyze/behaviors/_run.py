@@ -1,0 +1,117 @@
+"""Run a behaviour detector over traces: per-segment labels, per-trace counts/fractions/rates,
+and a per-model summary with bootstrap CIs (and agreement with gold labels where they exist)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from tqdm import tqdm
+
+from ...traces import Trace
+from .._common import mean_ci, reasoning_tokens
+from ..errors import question_of
+from ._agreement import agreement
+from ._detectors import Detector
+from ._labels import BEHAVIORS
+from ._segments import trace_segments
+
+
+@dataclass
+class BehaviorResult:
+    """Tidy tables of one run: ``segments`` (one row per segment), ``traces`` (one per trace)."""
+
+    segments: pd.DataFrame
+    traces: pd.DataFrame
+    detector: str
+    segment_source: str
+
+
+def label_traces(traces: Iterable[Trace], detector: Detector, segments: str = "gold",
+                 progress: bool = True) -> BehaviorResult:
+    """Label every segment of every trace with ``detector``."""
+    seg_rows: list[dict[str, Any]] = []
+    trace_rows: list[dict[str, Any]] = []
+    for trace in tqdm(traces, desc=f"behaviors ({detector.name})", unit="trace",
+                      disable=not progress):
+        segs = trace_segments(trace, segments)
+        preds = detector.predict(segs, question=question_of(trace)) if segs else []
+        n_tokens, token_unit = reasoning_tokens(trace)
+        row: dict[str, Any] = {
+            "trace_id": trace.trace_id, "model": trace.model.id,
+            "model_kind": trace.model.kind.value, "corpus": trace.corpus,
+            "problem_id": trace.problem_id, "n_segments": len(segs),
+            "n_unlabelled": sum(p is None for p in preds), "n_tokens": n_tokens,
+            "token_unit": token_unit, "detector": detector.name,
+        }
+        for lab in BEHAVIORS:
+            count = sum(p == lab for p in preds)
+            key = lab.replace("-", "_")
+            row[f"n_{key}"] = count
+            row[f"frac_{key}"] = count / len(segs) if segs else float("nan")
+            row[f"per1k_{key}"] = 1000 * count / n_tokens if n_tokens else float("nan")
+        trace_rows.append(row)
+        for seg, pred in zip(segs, preds):
+            seg_rows.append({
+                "trace_id": trace.trace_id, "model": trace.model.id,
+                "segment_index": seg.index, "text": seg.text, "label_pred": pred,
+                "label_gold": seg.gold, "detector": detector.name,
+            })
+    seg_cols = ["trace_id", "model", "segment_index", "text", "label_pred", "label_gold",
+                "detector"]
+    return BehaviorResult(pd.DataFrame(seg_rows, columns=seg_cols), pd.DataFrame(trace_rows),
+                          detector.name, segments)
+
+
+def summarize_behaviors(result: BehaviorResult, by: str = "model") -> dict[str, Any]:
+    """Per group: traces, mean fraction and rate per 1k tokens of every behaviour with bootstrap
+    95% CIs over problems; agreement with gold labels when the segments carry them."""
+    out: dict[str, Any] = {"detector": result.detector, "segments": result.segment_source,
+                           "by": by, "groups": {}}
+    tr, sg = result.traces, result.segments
+    if tr.empty:
+        return out
+    for name, grp in tr.groupby(by, sort=True):
+        key = str(name)
+        entry: dict[str, Any] = {
+            "n_traces": int(len(grp)), "n_segments": int(grp["n_segments"].sum()),
+            "n_unlabelled": int(grp["n_unlabelled"].sum()),
+            "token_unit": ",".join(sorted(set(grp["token_unit"]))),
+            "behaviors": {},
+        }
+        for lab in BEHAVIORS:
+            k = lab.replace("-", "_")
+            entry["behaviors"][lab] = {
+                "fraction": mean_ci(grp[f"frac_{k}"].tolist(), grp["problem_id"].tolist()),
+                "per_1k_tokens": mean_ci(grp[f"per1k_{k}"].tolist(), grp["problem_id"].tolist()),
+            }
+        gold = sg[(sg["trace_id"].isin(grp["trace_id"])) & sg["label_gold"].notna()]
+        if len(gold):
+            entry["agreement"] = agreement(gold["label_gold"].tolist(),
+                                           gold["label_pred"].tolist())
+        out["groups"][key] = entry
+    gold_all = sg[sg["label_gold"].notna()]
+    if len(gold_all):
+        out["agreement_all"] = agreement(gold_all["label_gold"].tolist(),
+                                         gold_all["label_pred"].tolist())
+    return out
+
+
+def write_behaviors(result: BehaviorResult, out: str | Path, by: str = "model") -> dict[str, Any]:
+    """Write ``segments.parquet``, ``traces.parquet``, ``summary.json`` and the figure; returns
+    the summary. The figure is drawn from the saved table, not from memory."""
+    from ...report.figures import behavior_rates_figure
+
+    dest = Path(out)
+    dest.mkdir(parents=True, exist_ok=True)
+    result.segments.to_parquet(dest / "segments.parquet", index=False)
+    result.traces.to_parquet(dest / "traces.parquet", index=False)
+    summary = summarize_behaviors(result, by)
+    (dest / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    behavior_rates_figure(dest / "traces.parquet", dest / "behaviors.png", by=by,
+                          detector=result.detector)
+    return summary

@@ -1,0 +1,293 @@
+"""Find the arithmetic claims a reasoning step makes and judge each one.
+
+A claim is an equality chain ``e0 = e1 = ... = en`` written in the step (``A = (-9 - 5) = -14``,
+``14*7=98``). Each side is evaluated exactly with the names the trace defined so far; every side
+must equal the previous checkable side. A chain that starts with a bare name (``A = ...``) binds
+that name to the chain's last value — the value the trace *claims*, so later steps are judged
+against their own premises and one mistake is counted once, where it was made.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from ._arith import Uncheckable, _walk, names_in, normalise_expression, parse_expression
+
+#: Characters an expression side may contain (after normalisation).
+_EXPR_CHARS = re.compile(r"[0-9A-Za-z_ .+\-*/()\t]+")
+_EQ = re.compile(r"(?<![<>!=:≤≥])=(?![=>])")
+#: Phrases that claim an expression equals the whole problem's expression.
+_REWRITE = re.compile(
+    r"(?:written as|rewritten as|expressed as|equivalent to|simplifies to)\s*[\"'“]?"
+    r"(?P<expr>[0-9A-Za-z_ .+\-*/()]+?)[\"'”]?\s*(?:,|\.\s|\.$|$|where|with)",
+    re.IGNORECASE,
+)
+_BARE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,3}")
+_DECIMAL = re.compile(r"-?\d+\.(\d+)")
+
+
+@dataclass
+class Claim:
+    """One equality between two sides of a chain, as judged."""
+
+    left: str
+    right: str
+    ok: bool | None  # None = uncheckable (a side has an unknown name or is not arithmetic)
+    left_value: Fraction | None = None
+    right_value: Fraction | None = None
+
+
+@dataclass
+class StepCheck:
+    """The verdict on one step: ``False`` if any claim is wrong, ``True`` if at least one claim
+    was checked and all held, ``None`` if nothing in it could be checked."""
+
+    index: int
+    claims: list[Claim] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> bool | None:
+        checked = [c.ok for c in self.claims if c.ok is not None]
+        if not checked:
+            return None
+        return all(checked)
+
+    @property
+    def n_checked(self) -> int:
+        return sum(c.ok is not None for c in self.claims)
+
+
+def _token_starts(text: str) -> list[int]:
+    """Positions where an expression may start: the text's start or after whitespace."""
+    return [i for i in range(len(text))
+            if not text[i].isspace() and (i == 0 or text[i - 1].isspace())]
+
+
+_OPERATORISH = set("+-*/^!%√×·=<>)]}.")
+#: Words that make the number after them an operand of something we do not evaluate.
+_OPERATOR_WORDS = {
+    "mod", "modulo", "of", "times", "plus", "minus", "over", "by", "power", "sqrt", "root",
+    "log", "ln", "sin", "cos", "tan", "exp", "choose", "squared", "cubed", "factorial",
+}
+_BULLET = re.compile(r"[-*+•]\s")
+
+
+def _free_before(text: str) -> bool:
+    """Whether an expression may start right after ``text``: at the start, after punctuation,
+    or after a prose word — not after a digit, an operator (``4^5``), a one-letter name or a
+    number list (``1,2,10 - 1*2*10``), where it would be only part of a larger expression."""
+    t = text.rstrip()
+    if not t:
+        return True
+    last = t[-1]
+    if last in _OPERATORISH or last.isdigit():
+        return False
+    if last == ",":
+        return not t[:-1].rstrip()[-1:].isdigit()
+    if last.isalpha():
+        word = re.search(r"[A-Za-z']+$", t)
+        if not word or len(word.group(0)) < 2 or word.group(0).lower() in _OPERATOR_WORDS:
+            return False
+        return not t[-len(word.group(0)) - 1 : -len(word.group(0))].isdigit()
+    return True
+
+
+def _free_after(text: str) -> bool:
+    """Whether an expression may end right before ``text`` (not before ``^``, ``!``, ``%``, a
+    bracket or a letter glued to it, where the written expression goes on)."""
+    if not text:
+        return True
+    if text[0].isalpha():
+        return False
+    t = text.lstrip()
+    return not t or t[0] not in "^!%√(²³[{"
+
+
+def _longest_suffix(text: str) -> str | None:
+    """The longest expression ending ``text`` (the left side of an ``=``)."""
+    run = _tail_run(text)
+    offset = len(text) - len(run)
+    for start in _token_starts(run):
+        cand = run[start:].strip()
+        before = text[: offset + start]
+        if _BULLET.match(cand) and (not before.strip(" \t") or before.rstrip(" \t")[-1] == "\n"):
+            continue  # a list bullet, not a minus sign
+        if _parses(cand) and _free_before(before):
+            return cand
+    return None
+
+
+def _longest_prefix(text: str) -> str | None:
+    """The longest expression starting ``text`` (the right side of an ``=``)."""
+    m = _EXPR_CHARS.match(text)
+    if not m:
+        return None
+    run = m.group(0)
+    ends = sorted({i for i in range(1, len(run) + 1)
+                   if i == len(run) or run[i].isspace() or run[i - 1] in ")"}, reverse=True)
+    for end in ends:
+        cand = run[:end].strip()
+        rest = text[end:]
+        if cand.endswith("."):
+            cand, rest = cand[:-1].rstrip(), "." + rest
+        if cand and _parses(cand) and _free_after(rest):
+            return cand
+    return None
+
+
+def _tail_run(text: str) -> str:
+    i = len(text)
+    while i > 0 and _EXPR_CHARS.fullmatch(text[i - 1]):
+        i -= 1
+    return text[i:]
+
+
+def _parses(cand: str) -> bool:
+    if not any(ch.isdigit() or ch.isalpha() for ch in cand):
+        return False
+    try:
+        parse_expression(cand)
+    except Uncheckable:
+        return False
+    return True
+
+
+def _value(side: str, env: Mapping[str, Fraction], modulus: int | None) -> Fraction | None:
+    try:
+        v = _walk(parse_expression(side).body, env, 0)
+    except Uncheckable:
+        return None
+    if modulus is not None:
+        if v.denominator != 1:
+            return None
+        v = Fraction(v.numerator % modulus)
+    return v
+
+
+def _equal(a: Fraction, b: Fraction, a_text: str, b_text: str) -> bool:
+    """Exact equality, except that a side written as a rounded decimal (``0.333``) may differ by
+    the rounding its shown digits allow."""
+    if a == b:
+        return True
+    for text in (a_text, b_text):
+        m = _DECIMAL.fullmatch(text.strip())
+        if m:
+            tol = Fraction(1, 10 ** len(m.group(1)))
+            if abs(a - b) <= tol:
+                return True
+    return False
+
+
+def equality_chains(text: str) -> list[list[str]]:
+    """The ``e0 = e1 = ...`` chains written in ``text``, each as its list of side texts."""
+    norm = normalise_expression(text)
+    parts = _EQ.split(norm)
+    if len(parts) < 2:
+        return []
+    chains: list[list[str]] = []
+    current: list[str] = []
+    for i in range(len(parts) - 1):
+        left_text, right_text = parts[i], parts[i + 1]
+        whole_left = left_text.strip().rstrip(".")
+        if current and _parses(whole_left) and whole_left == current[-1]:
+            left = whole_left
+        else:
+            if len(current) >= 2:
+                chains.append(current)
+            left = _longest_suffix(left_text)
+            current = [left] if left else []
+        if not left:
+            current = []
+            continue
+        is_last = i + 1 == len(parts) - 1
+        whole_right = right_text.strip()
+        right = whole_right if (not is_last and _parses(whole_right)) else _longest_prefix(
+            right_text)
+        if right is None:
+            if len(current) >= 2:
+                chains.append(current)
+            current = []
+            continue
+        current.append(right)
+    if len(current) >= 2:
+        chains.append(current)
+    return chains
+
+
+def check_step(
+    text: str, env: dict[str, Fraction | None], index: int = 0,
+    problem_value: Fraction | None = None, modulus: int | None = None,
+) -> StepCheck:
+    """Judge every claim in one step, updating ``env`` with the names the step binds.
+
+    A chain headed by a bare name (``A = ...``) is a definition: its other sides are checked
+    against each other and the name is bound to the last value. A name bound to two different
+    values (prose reuses names in hypotheticals: "if p = 2 ... if p = 102") becomes unusable
+    (``None``) so no claim is judged against a stale binding.
+    """
+    result = StepCheck(index)
+    known = {k: v for k, v in env.items() if v is not None}
+    for chain in equality_chains(text):
+        head = chain[0]
+        is_definition = bool(_BARE_NAME.fullmatch(head)) and not _is_number(head)
+        prev_text: str | None = None
+        prev_val: Fraction | None = None
+        last_val: Fraction | None = None
+        for side in chain[1:] if is_definition else chain:
+            val = _value(side, known, modulus)
+            if prev_text is not None:
+                ok = None if val is None or prev_val is None else _equal(prev_val, val, prev_text,
+                                                                          side)
+                result.claims.append(Claim(prev_text, side, ok, prev_val, val))
+            if val is not None:
+                prev_text, prev_val, last_val = side, val, val
+            elif prev_text is None:
+                prev_text = side
+        if is_definition and last_val is not None:
+            if head in env and env[head] != last_val:
+                env[head] = None
+            elif head not in env:
+                env[head] = last_val
+            known = {k: v for k, v in env.items() if v is not None}
+    if problem_value is not None:
+        for m in _REWRITE.finditer(normalise_expression(text)):
+            expr = m.group("expr").strip()
+            try:
+                tree = parse_expression(expr)
+            except Uncheckable:
+                continue
+            if not names_in(tree):
+                continue  # a plain restatement of numbers is checked as an equality elsewhere
+            val = _value(expr, known, modulus)
+            ok = None if val is None else val == problem_value
+            result.claims.append(Claim(expr, "<problem>", ok, val, problem_value))
+    return result
+
+
+def _is_number(text: str) -> bool:
+    return text[0].isdigit()
+
+
+def problem_expression_value(question: str, modulus: int | None = None) -> Fraction | None:
+    """Value of the arithmetic expression a question asks for (``((3 + 4) * 2) =``), if any."""
+    norm = normalise_expression(question)
+    best: Fraction | None = None
+    best_len = 0
+    for m in _EXPR_CHARS.finditer(norm):
+        cand = m.group(0).strip().rstrip(".")
+        if len(cand) <= best_len or not re.search(r"\d", cand):
+            continue
+        try:
+            tree = parse_expression(cand)
+        except Uncheckable:
+            continue
+        if names_in(tree) or not isinstance(tree.body, (ast.BinOp, ast.UnaryOp)):
+            continue
+        val = _value(cand, {}, modulus)
+        if val is not None:
+            best, best_len = val, len(cand)
+    return best

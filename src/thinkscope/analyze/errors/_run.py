@@ -1,0 +1,108 @@
+"""Run the step-error analysis over traces: one row per trace, a per-model summary with CIs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from tqdm import tqdm
+
+from ...traces import Trace
+from .._common import proportion, ratio_ci
+from ._trace_errors import (
+    SegmentSource,
+    check_steps,
+    ground_truth_steps,
+    question_of,
+    trace_steps,
+)
+
+TRACE_COLUMNS = [
+    "trace_id", "model", "model_kind", "corpus", "problem_id", "n_steps", "n_checkable",
+    "n_errors", "first_error_pred", "first_error_gold", "gold_source", "n_truth_errors",
+    "answer_correct",
+]
+
+
+def _gold_first_error(trace: Trace, steps: list[str], question: str,
+                      segments: SegmentSource) -> tuple[int | None, str | None, int | None]:
+    """(first error, where the label came from, errors by ground truth) when a label exists."""
+    ann = trace.annotations
+    gold_steps = bool(ann and ann.segments) and segments == "gold"
+    if ann is not None and ann.first_error_labelled and gold_steps:
+        return ann.first_error, "human", None
+    truth = ground_truth_steps(steps, question)
+    if truth is not None:
+        return truth.first_error, "chain-truth", truth.n_errors
+    return None, None, None
+
+
+def check_traces(traces: Iterable[Trace], segments: SegmentSource = "gold",
+                 progress: bool = True) -> pd.DataFrame:
+    """Per trace: steps, checkable steps, errors, the predicted and (when known) gold first-error
+    index, and final-answer correctness."""
+    rows = []
+    for trace in tqdm(traces, desc="step errors", unit="trace", disable=not progress):
+        steps = trace_steps(trace, segments)
+        question = question_of(trace)
+        res = check_steps(steps, question)
+        gold, source, truth_errors = _gold_first_error(trace, steps, question, segments)
+        rows.append({
+            "trace_id": trace.trace_id, "model": trace.model.id,
+            "model_kind": trace.model.kind.value, "corpus": trace.corpus,
+            "problem_id": trace.problem_id, "n_steps": res.n_steps,
+            "n_checkable": res.n_checkable, "n_errors": res.n_errors,
+            "first_error_pred": res.first_error, "first_error_gold": gold,
+            "gold_source": source, "n_truth_errors": truth_errors,
+            "answer_correct": trace.correct,
+        })
+    df = pd.DataFrame(rows, columns=TRACE_COLUMNS)
+    for col in ("first_error_pred", "first_error_gold", "n_truth_errors"):
+        df[col] = df[col].astype("Int64")
+    df["answer_correct"] = df["answer_correct"].astype("boolean")
+    return df
+
+
+def summarize_errors(df: pd.DataFrame, by: str = "model") -> dict[str, Any]:
+    """Per group: step error rate (errors / checkable steps) with a 95% CI resampling problems,
+    traces with an error, final-answer accuracy, and first-error accuracy where gold exists."""
+    out: dict[str, Any] = {"by": by, "groups": {}}
+    for name, grp in df.groupby(by, sort=True):
+        entry: dict[str, Any] = {
+            "n_traces": int(len(grp)),
+            "n_steps": int(grp["n_steps"].sum()),
+            "n_checkable": int(grp["n_checkable"].sum()),
+            "step_error_rate": ratio_ci(grp["n_errors"].tolist(), grp["n_checkable"].tolist(),
+                                        grp["problem_id"].tolist()),
+            "traces_with_error": proportion(int((grp["n_errors"] > 0).sum()), len(grp)),
+        }
+        graded = grp["answer_correct"].dropna()
+        entry["answer_accuracy"] = proportion(int(graded.sum()), int(len(graded)))
+        labelled = grp[grp["gold_source"].notna()]
+        if len(labelled):
+            pred = labelled["first_error_pred"]
+            gold = labelled["first_error_gold"]
+            same = ((pred == gold) | (pred.isna() & gold.isna())).fillna(False)
+            entry["first_error_accuracy"] = proportion(int(same.sum()), int(len(labelled)))
+            entry["first_error_gold_source"] = ",".join(sorted(set(labelled["gold_source"])))
+            has_err = gold.notna()
+            found = (pred.notna() == has_err)
+            entry["error_detection_accuracy"] = proportion(int(found.sum()), int(len(labelled)))
+        out["groups"][str(name)] = entry
+    return out
+
+
+def write_errors(df: pd.DataFrame, out: str | Path, by: str = "model") -> dict[str, Any]:
+    """Write ``traces.parquet``, ``summary.json`` and the figure (drawn from the saved table)."""
+    from ...report.figures import error_rates_figure
+
+    dest = Path(out)
+    dest.mkdir(parents=True, exist_ok=True)
+    df.to_parquet(dest / "traces.parquet", index=False)
+    summary = summarize_errors(df, by)
+    (dest / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    error_rates_figure(dest / "summary.json", dest / "errors.png")
+    return summary

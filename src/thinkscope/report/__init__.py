@@ -1,0 +1,5 @@
+"""Figures (matplotlib, drawn from saved tables) and, later, the HTML report."""
+
+from .figures import behavior_rates_figure, error_rates_figure
+
+__all__ = ["behavior_rates_figure", "error_rates_figure"]

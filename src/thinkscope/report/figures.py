@@ -1,0 +1,89 @@
+"""Figures, each drawn from a saved table or summary file (never from in-memory state), so a
+report can be rebuilt from the results directory alone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _short(name: str, width: int = 28) -> str:
+    name = name.split("/")[-1]
+    return name if len(name) <= width else name[: width - 1] + "…"
+
+
+def behavior_rates_figure(traces_parquet: str | Path, out_png: str | Path, by: str = "model",
+                          detector: str = "") -> Path:
+    """Fraction of segments and rate per 1k tokens of each behaviour, by group, with bootstrap
+    95% CIs over problems."""
+    from ..analyze._common import mean_ci
+    from ..analyze.behaviors import BEHAVIORS
+
+    df = pd.read_parquet(traces_parquet)
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
+    groups = sorted(df[by].astype(str).unique()) if len(df) else []
+    width = 0.8 / max(1, len(groups))
+    x = np.arange(len(BEHAVIORS))
+    for ax, prefix, title in ((axes[0], "frac", "fraction of segments"),
+                              (axes[1], "per1k", "per 1k reasoning tokens")):
+        for gi, g in enumerate(groups):
+            sub = df[df[by].astype(str) == g]
+            means, lo, hi = [], [], []
+            for lab in BEHAVIORS:
+                s = mean_ci(sub[f"{prefix}_{lab.replace('-', '_')}"].tolist(),
+                            sub["problem_id"].tolist())
+                m = s["mean"] if s["mean"] is not None else np.nan
+                means.append(m)
+                lo.append(m - (s["ci95"][0] if s["ci95"][0] is not None else m))
+                hi.append((s["ci95"][1] if s["ci95"][1] is not None else m) - m)
+            ax.bar(x + gi * width - 0.4 + width / 2, means, width, yerr=[lo, hi], capsize=2,
+                   label=f"{_short(g)} (n={len(sub)})")
+        ax.set_xticks(x, [b.replace("-", "-\n") for b in BEHAVIORS], fontsize=8)
+        ax.set_title(title)
+    axes[0].legend(fontsize=8)
+    fig.suptitle(f"Reasoning behaviours by {by} (detector: {detector or df['detector'].iloc[0]}; "
+                 "bars: 95% bootstrap CI over problems)" if len(df) else "no traces", fontsize=10)
+    fig.tight_layout()
+    out = Path(out_png)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+def error_rates_figure(summary_json: str | Path, out_png: str | Path) -> Path:
+    """Step error rate (errors / checkable steps) by group with 95% CIs and the n behind it."""
+    summary = json.loads(Path(summary_json).read_text())
+    plt = _pyplot()
+    groups = list(summary["groups"])
+    fig, ax = plt.subplots(figsize=(max(4, 1.6 * len(groups) + 2), 3.8))
+    vals, lo, hi, labels = [], [], [], []
+    for g in groups:
+        r = summary["groups"][g]["step_error_rate"]
+        v = r["value"] if r["value"] is not None else np.nan
+        vals.append(v)
+        lo.append(v - r["ci95"][0] if r["ci95"][0] is not None else 0)
+        hi.append(r["ci95"][1] - v if r["ci95"][1] is not None else 0)
+        labels.append(f"{_short(g, 20)}\n{r['denominator']} checkable steps")
+    ax.bar(range(len(groups)), vals, yerr=[lo, hi], capsize=3, color="#c0504d")
+    ax.set_xticks(range(len(groups)), labels, fontsize=8)
+    ax.set_ylabel("erroneous / checkable steps")
+    ax.set_title("Step error rate (symbolic arithmetic check; 95% CI over problems)", fontsize=10)
+    fig.tight_layout()
+    out = Path(out_png)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
