@@ -84,6 +84,8 @@ def _free_before(text: str) -> bool:
     if not t:
         return True
     last = t[-1]
+    if last in "-*+•" and (len(t) == 1 or t[-2] == "\n" or (t[:-1].strip(" \t") == "")):
+        return True  # a list bullet at the start of a line
     if last in _OPERATORISH or last.isdigit():
         return False
     if last == ",":
@@ -169,8 +171,8 @@ def _value(side: str, env: Mapping[str, Fraction], modulus: int | None) -> Fract
 
 
 def _equal(a: Fraction, b: Fraction, a_text: str, b_text: str) -> bool:
-    """Exact equality, except that a side written as a rounded decimal (``0.333``) may differ by
-    the rounding its shown digits allow."""
+    """Exact equality, except that a side written as a decimal (``0.333``) may differ by one unit
+    of its last shown digit (rounding or truncation)."""
     if a == b:
         return True
     for text in (a_text, b_text):
