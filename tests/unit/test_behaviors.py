@@ -106,7 +106,8 @@ def test_label_normalisation_maps_other_tools_tags() -> None:
 
 
 def test_judge_parser_is_strict() -> None:
-    good = "<think>hmm</think>\nHere are the labels:\n1: initializing\n2: Backtracking\n3. deduction"
+    good = ("<think>hmm</think>\nHere are the labels:\n1: initializing\n2: Backtracking\n"
+            "3. deduction")
     assert parse_judge_reply(good, 3) == ["initializing", "backtracking", "deduction"]
     for bad in ["1: initializing\n2: backtracking",                       # missing 3
                 "1: initializing\n2: backtracking\n3: pondering",         # unknown label

@@ -74,12 +74,24 @@ def _tile(text: str, starts: list[int], paragraph_of: dict[int, int]) -> list[Se
 def segment_text(text: str, unit: Unit = "sentence", line_breaks: bool = False) -> list[Segment]:
     """Split ``text`` into sentences, paragraphs or lines with exact offsets.
 
+    Results are memoised per text (segments are immutable), so the analyzers that run one after
+    the other over the same traces (behaviours, step errors, truncation) segment each trace once.
+
     Args:
         text: the reasoning text.
         unit: ``sentence`` (spaCy sentencizer within paragraphs), ``paragraph`` (blank lines)
             or ``line`` (every newline).
         line_breaks: for ``sentence``, also break at single newlines (step-per-line traces).
     """
+    return list(_segment_cached(text, unit, line_breaks))
+
+
+@lru_cache(maxsize=8192)
+def _segment_cached(text: str, unit: Unit, line_breaks: bool) -> tuple[Segment, ...]:
+    return tuple(_segment(text, unit, line_breaks))
+
+
+def _segment(text: str, unit: Unit, line_breaks: bool) -> list[Segment]:
     if not text:
         return []
     masked = mask_spans(text, find_math_spans(text))

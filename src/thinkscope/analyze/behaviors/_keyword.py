@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from ._segments import SegmentInput
 
@@ -61,11 +62,20 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     label: re.compile("|".join(_compile(p) for p in phrases), re.IGNORECASE)
     for label, phrases in LEXICON.items()
 }
+#: All cues in one pattern, one named group per behaviour: one scan finds every hit.
+_ALL = re.compile("|".join(f"(?P<{label.replace('-', '_')}>" + PATTERNS[label].pattern + ")"
+                           for label in PRIORITY), re.IGNORECASE)
+
+
+@lru_cache(maxsize=65536)
+def _hits(text: str) -> tuple[str, ...]:
+    found = {m.lastgroup for m in _ALL.finditer(text)}
+    return tuple(label for label in PRIORITY if label.replace("-", "_") in found)
 
 
 def keyword_hits(text: str) -> list[str]:
     """Every behaviour whose cues occur in ``text`` (in priority order)."""
-    return [label for label in PRIORITY if PATTERNS[label].search(text)]
+    return list(_hits(text))
 
 
 class KeywordDetector:

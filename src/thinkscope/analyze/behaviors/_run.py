@@ -32,39 +32,63 @@ class BehaviorResult:
 
 
 def label_traces(traces: Iterable[Trace], detector: Detector, segments: str = "gold",
-                 progress: bool = True) -> BehaviorResult:
-    """Label every segment of every trace with ``detector``."""
+                 progress: bool = True, chunk: int = 256) -> BehaviorResult:
+    """Label every segment of every trace with ``detector`` (traces are labelled ``chunk`` at a
+    time when the detector can batch)."""
     seg_rows: list[dict[str, Any]] = []
     trace_rows: list[dict[str, Any]] = []
-    for trace in tqdm(traces, desc=f"behaviors ({detector.name})", unit="trace",
-                      disable=not progress):
-        segs = trace_segments(trace, segments)
-        preds = detector.predict(segs, question=question_of(trace)) if segs else []
-        n_tokens, token_unit = reasoning_tokens(trace)
-        row: dict[str, Any] = {
-            "trace_id": trace.trace_id, "model": trace.model.id,
-            "model_kind": trace.model.kind.value, "corpus": trace.corpus,
-            "problem_id": trace.problem_id, "n_segments": len(segs),
-            "n_unlabelled": sum(p is None for p in preds), "n_tokens": n_tokens,
-            "token_unit": token_unit, "detector": detector.name,
-        }
-        for lab in BEHAVIORS:
-            count = sum(p == lab for p in preds)
-            key = lab.replace("-", "_")
-            row[f"n_{key}"] = count
-            row[f"frac_{key}"] = count / len(segs) if segs else float("nan")
-            row[f"per1k_{key}"] = 1000 * count / n_tokens if n_tokens else float("nan")
-        trace_rows.append(row)
-        for seg, pred in zip(segs, preds):
-            seg_rows.append({
-                "trace_id": trace.trace_id, "model": trace.model.id,
-                "segment_index": seg.index, "text": seg.text, "label_pred": pred,
-                "label_gold": seg.gold, "detector": detector.name,
-            })
+    batch = getattr(detector, "predict_batch", None)
+    bar = tqdm(desc=f"behaviors ({detector.name})", unit="trace", disable=not progress)
+    pending: list[Trace] = []
+
+    def flush() -> None:
+        segs_all = [trace_segments(t, segments) for t in pending]
+        if batch is not None:
+            preds_all = batch(segs_all)
+        else:
+            preds_all = [detector.predict(sg, question=question_of(t)) if sg else []
+                         for t, sg in zip(pending, segs_all)]
+        for trace, segs, preds in zip(pending, segs_all, preds_all):
+            trace_rows.append(_trace_row(trace, segs, preds, detector.name))
+            for seg, pred in zip(segs, preds):
+                seg_rows.append({
+                    "trace_id": trace.trace_id, "model": trace.model.id,
+                    "segment_index": seg.index, "text": seg.text, "label_pred": pred,
+                    "label_gold": seg.gold, "detector": detector.name,
+                })
+        bar.update(len(pending))
+        pending.clear()
+
+    for trace in traces:
+        pending.append(trace)
+        if len(pending) >= chunk:
+            flush()
+    if pending:
+        flush()
+    bar.close()
     seg_cols = ["trace_id", "model", "segment_index", "text", "label_pred", "label_gold",
                 "detector"]
     return BehaviorResult(pd.DataFrame(seg_rows, columns=seg_cols), pd.DataFrame(trace_rows),
                           detector.name, segments)
+
+
+def _trace_row(trace: Trace, segs: list[Any], preds: list[str | None],
+               detector: str) -> dict[str, Any]:
+    n_tokens, token_unit = reasoning_tokens(trace)
+    row: dict[str, Any] = {
+        "trace_id": trace.trace_id, "model": trace.model.id,
+        "model_kind": trace.model.kind.value, "corpus": trace.corpus,
+        "problem_id": trace.problem_id, "n_segments": len(segs),
+        "n_unlabelled": sum(p is None for p in preds), "n_tokens": n_tokens,
+        "token_unit": token_unit, "detector": detector,
+    }
+    for lab in BEHAVIORS:
+        count = sum(p == lab for p in preds)
+        key = lab.replace("-", "_")
+        row[f"n_{key}"] = count
+        row[f"frac_{key}"] = count / len(segs) if segs else float("nan")
+        row[f"per1k_{key}"] = 1000 * count / n_tokens if n_tokens else float("nan")
+    return row
 
 
 def summarize_behaviors(result: BehaviorResult, by: str = "model") -> dict[str, Any]:

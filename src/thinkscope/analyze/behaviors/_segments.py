@@ -23,12 +23,14 @@ class SegmentInput:
 
 def trace_segments(trace: Trace, source: str = "gold") -> list[SegmentInput]:
     """The segments of a trace: gold segments (with their labels) when ``source == "gold"`` and
-    the trace has them, else sentences of the reasoning (no gold labels)."""
+    the trace has them, else sentences and lines of the reasoning (the same units the step-error
+    analyzer judges), without gold labels."""
     gold = trace.annotations.segments if trace.annotations else None
     if source == "gold" and gold:
         items = [(g.text.strip(), normalise_label(g.label)) for g in gold]
     else:
-        items = [(s.stripped, None) for s in segment_text(trace.reasoning, "sentence")
+        items = [(s.stripped, None)
+                 for s in segment_text(trace.reasoning, "sentence", line_breaks=True)
                  if s.stripped]
     n = len(items)
     return [SegmentInput(text, i, n, items[i - 1][0] if i else "",

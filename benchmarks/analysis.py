@@ -1,0 +1,80 @@
+"""Throughput of the text analyzers (behaviours with the keyword and classifier detectors, step
+errors) over ~1,000 real traces on one core, against a plain regex scan of the same text.
+
+The traces are the real files in ../shared/data (Venhoff segment-labelled traces and BIG-Bench
+Mistake), cycled to ``--n`` traces, each copy made distinct; segments come from our sentence
+segmenter (``auto``), as for unlabelled traces. Last line: ``ratio: X`` (analyzers wall /
+regex-scan wall).
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # one core, as the target says
+
+import argparse  # noqa: E402
+import re  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from itertools import cycle, islice  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from thinkscope.analyze.behaviors import get_detector, label_traces  # noqa: E402
+from thinkscope.analyze.errors import check_traces  # noqa: E402
+from thinkscope.traces import TraceStore  # noqa: E402
+from thinkscope.traces.io import import_paths  # noqa: E402
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+_SCAN = re.compile(r"\b(?:wait|alternatively|hmm|maybe|perhaps|check|verify)\b|=", re.I)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=Path, default=Path(os.environ.get("THINKSCOPE_SHARED_DATA",
+                                                                     DEFAULT_DATA)))
+    ap.add_argument("--n", type=int, default=1000)
+    args = ap.parse_args()
+    if not args.data.is_dir():
+        print(f"skipped: real data folder {args.data} not present")
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        store = TraceStore(Path(tmp) / "s", create=True)
+        import_paths([args.data / "venhoff-dev", args.data / "bbm-arithmetic-dev"], store,
+                     progress=False)
+        base = list(store.iter_traces())
+    # Each copy gets its own text (a numbered first line), so no cache sees a text twice.
+    traces = [t.model_copy(update={"annotations": None,
+                                   "reasoning": f"Copy {i}.\n" + t.reasoning})
+              for i, t in enumerate(islice(cycle(base), args.n))]
+    mb = sum(len(t.reasoning.encode()) for t in traces) / 1e6
+    print(f"{len(traces)} traces ({len(base)} distinct, cycled), {mb:.1f} MB of reasoning text")
+
+    t0 = time.perf_counter()
+    hits = sum(len(_SCAN.findall(t.reasoning)) for t in traces)
+    scan = time.perf_counter() - t0
+    print(f"regex scan:            {scan:7.3f} s  ({hits} hits)")
+
+    walls = {}
+    for name in ("keyword", "classifier"):
+        det = get_detector(name)
+        t0 = time.perf_counter()
+        res = label_traces(traces, det, "auto", progress=False)
+        walls[name] = time.perf_counter() - t0
+        print(f"behaviors/{name:<11s} {walls[name]:7.3f} s  ({len(res.segments)} segments)")
+    t0 = time.perf_counter()
+    df = check_traces(traces, "auto", progress=False)
+    walls["errors"] = time.perf_counter() - t0
+    print(f"step errors:           {walls['errors']:7.3f} s  ({int(df['n_checkable'].sum())} "
+          "checkable steps)")
+    total = sum(walls.values())
+    print(f"analyzers total:       {total:7.3f} s  = {len(traces) / total:.0f} traces/s, "
+          f"{mb / total:.2f} MB/s (target: < 30 s for 1,000 traces)")
+    print(f"ratio: {total / scan:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
