@@ -87,7 +87,12 @@ def test_chains_are_found_in_prose() -> None:
     ("- 87 + 170 = 257", True),  # a list bullet, not a minus sign
     ("4^5 = 1024", None),  # powers are not evaluated, and 5 alone is not the left side
     ("3 mod 3 = 0", None),
-    ("R(2)=2 + 4 - 2=4", True),  # R(2) is not arithmetic; the rest of the chain is
+    ("R(2)=2 + 4 - 2=4", True),
+    ("9 * 3 = 27 + 1 = 28, write 8", True),  # a running total, written the way models do
+    ("9 * 3 = 28 + 1 = 29, write 9", False),
+    ("3 + 4 = 7 + 5 = 12", True),
+    ("(-1 - -8 + (-4)) = (-1 + 4 - -8) = 11", False),
+    ("(-9 - 5 - 0) = (-9 - 4) = -13", False),  # R(2) is not arithmetic; the rest of the chain is
 ])
 def test_step_verdicts(text: str, verdict: bool | None) -> None:
     assert check_step(text, {}).verdict is verdict

@@ -244,6 +244,9 @@ def check_step(
             if prev_text is not None:
                 ok = None if val is None or prev_val is None else _equal(prev_val, val, prev_text,
                                                                           side)
+                if ok is False and prev_val is not None and _continues(side, prev_text, prev_val,
+                                                                       known, modulus):
+                    ok = True  # a running computation: "2 * 3 = 6 + 1 = 7"
                 result.claims.append(Claim(prev_text, side, ok, prev_val, val))
             if val is not None:
                 prev_text, prev_val, last_val = side, val, val
@@ -268,6 +271,40 @@ def check_step(
             ok = None if val is None else val == problem_value
             result.claims.append(Claim(expr, "<problem>", ok, val, problem_value))
     return result
+
+
+def _leftmost(text: str, env: Mapping[str, Fraction]) -> tuple[bool, Fraction | None]:
+    """(is a sum/difference, value of its leftmost operand) of an expression."""
+    try:
+        node = parse_expression(text).body
+    except Uncheckable:
+        return False, None
+    additive = isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub))
+    while isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+        node = node.left
+    try:
+        return additive, _walk(node, env, 0)
+    except Uncheckable:
+        return additive, None
+
+
+def _continues(side: str, prev_text: str, prev: Fraction, env: Mapping[str, Fraction],
+               modulus: int | None) -> bool:
+    """Whether ``side`` goes on from the previous value (``2 * 3 = 6 + 1 = 7``): an unbracketed
+    sum whose leftmost operand is that value. Models write running totals this way. A rewrite of
+    the previous side that keeps its first term (``(-1 - -8 + -4) = (-1 + 4 - -8)``) is not a
+    continuation and is still judged."""
+    if side.lstrip().startswith("("):
+        return False
+    additive, first = _leftmost(side, env)
+    if not additive or first is None:
+        return False
+    if modulus is not None and first.denominator == 1:
+        first = Fraction(first.numerator % modulus)
+    if first != prev:
+        return False
+    prev_additive, prev_first = _leftmost(prev_text, env)
+    return not (prev_additive and prev_first == first)
 
 
 def _is_number(text: str) -> bool:
