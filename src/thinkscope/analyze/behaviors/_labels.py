@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-#: Segment-level reasoning behaviours, in the order reports list them.
-BEHAVIORS: tuple[str, ...] = (
-    "initializing",
-    "deduction",
-    "adding-knowledge",
-    "example-testing",
-    "uncertainty-estimation",
-    "backtracking",
-)
+from ...traces._labels import BEHAVIORS
+
+__all__ = ["BEHAVIORS", "THOUGHT_ANCHORS_TAGS", "normalise_label"]
 
 #: Thought Anchors' sentence tags -> our labels, only where the definitions correspond.
 #: ``plan_generation`` and ``final_answer_emission`` have no counterpart and map to ``None``;

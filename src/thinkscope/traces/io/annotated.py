@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ...text import extract_answer, split_think
+from .._labels import BEHAVIORS
 from .._schema import Annotations, GoldSegment, Message, ModelInfo, Prompt, Trace
 from ._common import (
     BadRecord,
@@ -28,15 +29,7 @@ from ._common import (
     register_importer,
 )
 
-KNOWN_LABELS = {
-    "initializing",
-    "deduction",
-    "adding-knowledge",
-    "example-testing",
-    "uncertainty-estimation",
-    "backtracking",
-    "end-section",
-}
+KNOWN_LABELS = {*BEHAVIORS, "end-section"}
 _TAG = re.compile(
     r"\[\s*(?P<q>\"?)\s*(?:(?P<num>\d+)\s*\.\s*)?"
     r"(?P<label>[A-Za-z][A-Za-z_\- ]{0,40}?)\s*(?P=q)\s*\]"
