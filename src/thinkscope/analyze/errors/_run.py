@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
+from ...text import grade
 from ...traces import Trace
 from .._common import proportion, ratio_ci
 from ._trace_errors import (
@@ -40,6 +41,15 @@ def _gold_first_error(trace: Trace, steps: list[str], question: str,
     return None, None, None
 
 
+def _answer_correct(trace: Trace) -> bool | None:
+    """The trace's stored verdict, else a math-verify grade of its answer when both sides exist."""
+    if trace.correct is not None:
+        return trace.correct
+    if trace.extracted_answer is not None and trace.gold_answer is not None:
+        return grade(trace.extracted_answer, trace.gold_answer)
+    return None
+
+
 def check_traces(traces: Iterable[Trace], segments: SegmentSource = "gold",
                  progress: bool = True) -> pd.DataFrame:
     """Per trace: steps, checkable steps, errors, the predicted and (when known) gold first-error
@@ -57,7 +67,7 @@ def check_traces(traces: Iterable[Trace], segments: SegmentSource = "gold",
             "n_checkable": res.n_checkable, "n_errors": res.n_errors,
             "first_error_pred": res.first_error, "first_error_gold": gold,
             "gold_source": source, "n_truth_errors": truth_errors,
-            "answer_correct": trace.correct,
+            "answer_correct": _answer_correct(trace),
         })
     df = pd.DataFrame(rows, columns=TRACE_COLUMNS)
     for col in ("first_error_pred", "first_error_gold", "n_truth_errors"):
