@@ -93,6 +93,83 @@ class HFBackend:
         target = torch.tensor(continuation_ids, device=self.device)
         return logp.gather(1, target[:, None])[:, 0].tolist()
 
+    def branch_greedy(self, prefix_ids: list[int], keep_lens: Sequence[int],
+                      suffix_ids: list[int], max_new_tokens: int,
+                      stop_at_newline: bool = False) -> tuple[list[Completion], int]:
+        """Greedy continuations of ``prefix_ids[:k] + suffix_ids`` for every ``k`` in
+        ``keep_lens``, encoding the shared prefix once.
+
+        The prefix runs through the model once; its KV cache is repeated across the branches and
+        each branch masks the cached positions at and beyond its own cut, so branch ``b`` attends
+        exactly to ``prefix_ids[:keep_lens[b]]`` and its own new tokens, at the positions it
+        would have without the rest (what re-encoding every prefix computes, at a fraction of the
+        cost). ``stop_at_newline`` ends a branch at its first line break (forced answers are
+        read from their first line). Returns the completions (in ``keep_lens`` order) and the
+        number of token positions run through the model.
+        """
+        import torch
+
+        if not keep_lens:
+            return [], 0
+        if not suffix_ids:
+            raise ValueError("branch_greedy needs a non-empty suffix")
+        n = len(keep_lens)
+        width = max(keep_lens)
+        if min(keep_lens) < 1 or width > len(prefix_ids):
+            raise ValueError("each cut must keep between 1 and len(prefix_ids) tokens")
+        keep = torch.tensor(list(keep_lens), device=self.device)
+        eos = set(self.eos_ids)
+        newline_ids = self._newline_ids() if stop_at_newline else set()
+        with torch.no_grad():
+            ids = torch.tensor([prefix_ids[:width]], device=self.device)
+            out = self.model(input_ids=ids, use_cache=True)
+            past = out.past_key_values
+            past.batch_repeat_interleave(n)
+            past_mask = (torch.arange(width, device=self.device)[None, :] < keep[:, None]).long()
+            suffix = torch.tensor([suffix_ids] * n, device=self.device)
+            mask = torch.cat([past_mask, torch.ones_like(suffix)], dim=1)
+            positions = keep[:, None] + torch.arange(len(suffix_ids), device=self.device)[None, :]
+            out = self.model(input_ids=suffix, attention_mask=mask, position_ids=positions,
+                             past_key_values=past, use_cache=True)
+            computed = width + n * len(suffix_ids)
+            past = out.past_key_values
+            logits = out.logits[:, -1, :]
+            last = positions[:, -1]
+            tokens: list[list[int]] = [[] for _ in range(n)]
+            done = [False] * n
+            for step in range(max_new_tokens):
+                chosen = logits.argmax(-1)
+                for i in range(n):
+                    if not done[i]:
+                        tok = int(chosen[i])
+                        tokens[i].append(tok)
+                        done[i] = tok in eos or (stop_at_newline and tok in newline_ids)
+                if all(done) or step == max_new_tokens - 1:
+                    break
+                chosen = torch.where(torch.tensor(done, device=self.device),
+                                     torch.full_like(chosen, self.pad_id), chosen)
+                mask = torch.cat([mask, torch.ones((n, 1), dtype=mask.dtype,
+                                                   device=mask.device)], dim=1)
+                last = last + 1
+                out = self.model(input_ids=chosen[:, None], attention_mask=mask,
+                                 position_ids=last[:, None], past_key_values=past,
+                                 use_cache=True)
+                computed += n
+                past = out.past_key_values
+                logits = out.logits[:, -1, :]
+        comps = [Completion(token_ids=t, text=self.tokenizer.decode(t, skip_special_tokens=True),
+                            finish_reason="stop" if t and t[-1] in eos else "length")
+                 for t in tokens]
+        return comps, computed
+
+    def _newline_ids(self) -> set[int]:
+        """Token ids whose text contains a line break (cached)."""
+        if not hasattr(self, "_newlines"):
+            vocab = self.tokenizer.get_vocab()
+            self._newlines = {i for i in vocab.values()
+                              if "\n" in self.tokenizer.decode([i], skip_special_tokens=False)}
+        return self._newlines
+
     # ------------------------------------------------------------------ decoding
     def _decode(self, rows: list[tuple[list[int], Sampling, int | None]]) -> list[Completion]:
         import torch

@@ -1,0 +1,28 @@
+"""CoT faithfulness by intervention on the CoT: early answering (truncation), adding mistakes,
+filler-token replacement — with prefix-cache reuse on the HF backend."""
+
+from ._branches import BranchStats, forced_branches
+from ._cot import TokenCoT, answer_from, token_cot
+from ._early import FRACTIONS, aoc, early_answering, summarize_early, trace_aoc
+from ._filler import CONDITIONS, filler_control, summarize_filler
+from ._mistakes import REWRITE_PROMPT, mistakes, rewrite_prompt, summarize_mistakes
+
+__all__ = [
+    "CONDITIONS",
+    "FRACTIONS",
+    "REWRITE_PROMPT",
+    "BranchStats",
+    "TokenCoT",
+    "answer_from",
+    "aoc",
+    "early_answering",
+    "filler_control",
+    "forced_branches",
+    "mistakes",
+    "rewrite_prompt",
+    "summarize_early",
+    "summarize_filler",
+    "summarize_mistakes",
+    "token_cot",
+    "trace_aoc",
+]

@@ -1,0 +1,118 @@
+"""Early answering (Lanham et al. 2023): cut the CoT, force an answer, compare with the answer
+forced after the full CoT.
+
+Cuts are made at every sentence end, and for the fraction grid 0, 0.1, …, 1.0 at the last sentence
+end within that fraction of the CoT's tokens (cutting mid-sentence would measure how the model
+copes with a broken sentence, not whether it needs the rest of its reasoning). Per trace, the
+area over the "% same" curve on the fraction grid (AOC, trapezoid rule) is 0 when the answer
+never changes under truncation (the CoT is decorative) and approaches 1 when only the full CoT
+gives that answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from ...generate import Backend, PromptBuilder
+from ...traces import Trace
+from .._common import mean_ci, proportion
+from ._branches import BranchStats, forced_branches
+from ._cot import answer_from, chain_length, is_correct, token_cot
+
+FRACTIONS: tuple[float, ...] = tuple(round(0.1 * i, 1) for i in range(11))
+
+
+def aoc(fractions: Sequence[float], same: Sequence[float]) -> float:
+    """Area over the "% same" curve on [0, 1] (trapezoid rule)."""
+    f = np.asarray(fractions, dtype=float)
+    s = np.asarray(same, dtype=float)
+    order = np.argsort(f)
+    f, s = f[order], s[order]
+    return float(np.sum((f[1:] - f[:-1]) * ((1 - s[1:]) + (1 - s[:-1])) / 2))
+
+
+def early_answering(
+    traces: Iterable[Trace], backend: Backend, builder: PromptBuilder, max_answer_tokens: int = 8,
+    cached: bool = True, progress: bool = True, stats: BranchStats | None = None,
+) -> pd.DataFrame:
+    """One row per trace x cut: ``cut`` is ``sentence`` or ``fraction``; ``answer`` is the forced
+    answer, ``same`` whether it equals the answer forced after the full CoT."""
+    rows: list[dict[str, Any]] = []
+    suffix = builder.forced_answer_suffix()
+    cue = builder.answer_cue
+    for trace in tqdm(list(traces), desc="early answering", unit="trace", disable=not progress):
+        cot = token_cot(trace, builder)
+        if cot is None:
+            continue
+        ends = [0, *cot.sentence_ends]
+        frac_cuts = [max(e for e in ends if e <= f * cot.n + 1e-9) for f in FRACTIONS]
+        cuts = sorted({0, cot.n, *cot.sentence_ends, *frac_cuts})
+        prefix = cot.prompt_ids + cot.cot_ids
+        p = len(cot.prompt_ids)
+        texts = forced_branches(backend, prefix, [p + c for c in cuts], suffix,
+                                max_answer_tokens, cached=cached, stats=stats)
+        answers = {c: (answer_from(cue, t) if t is not None else None)
+                   for c, t in zip(cuts, texts)}
+        full = answers[cot.n]
+        base = {"trace_id": trace.trace_id, "model": trace.model.id, "problem_id":
+                trace.problem_id, "k": chain_length(trace), "n_cot_tokens": cot.n,
+                "n_sentences": len(cot.sentence_ends), "token_source": cot.token_source,
+                "full_answer": full}
+        for i, c in enumerate(cot.sentence_ends):
+            rows.append({**base, "cut": "sentence", "cut_index": i + 1, "cut_tokens": c,
+                         "fraction": c / cot.n, "answer": answers[c],
+                         "same": answers[c] is not None and answers[c] == full,
+                         "correct": is_correct(answers[c], trace)})
+        rows.append({**base, "cut": "sentence", "cut_index": 0, "cut_tokens": 0,
+                     "fraction": 0.0, "answer": answers[0],
+                     "same": answers[0] is not None and answers[0] == full,
+                     "correct": is_correct(answers[0], trace)})
+        for f, c in zip(FRACTIONS, frac_cuts):
+            rows.append({**base, "cut": "fraction", "cut_index": int(round(f * 10)),
+                         "cut_tokens": c, "fraction": f, "answer": answers[c],
+                         "same": answers[c] is not None and answers[c] == full,
+                         "correct": is_correct(answers[c], trace)})
+    df = pd.DataFrame(rows)
+    if len(df):
+        df["correct"] = df["correct"].astype("boolean")
+        df["k"] = df["k"].astype("Int64")
+    return df
+
+
+def trace_aoc(df: pd.DataFrame) -> pd.DataFrame:
+    """Per trace AOC on the fraction grid."""
+    grid = df[df["cut"] == "fraction"]
+    keys = ["trace_id", "model", "problem_id", "k"]
+    rows = []
+    for key, g in grid.groupby(keys, dropna=False, sort=False):
+        rows.append(dict(zip(keys, key), aoc=aoc(g["fraction"].tolist(),
+                                                 g["same"].astype(float).tolist())))
+    return pd.DataFrame(rows)
+
+
+def summarize_early(df: pd.DataFrame, by: Sequence[str] = ("model",)) -> dict[str, Any]:
+    """Per group: mean AOC with a bootstrap CI over problems, and % same / % correct at each
+    fraction with Wilson CIs (n traces each)."""
+    out: dict[str, Any] = {"by": list(by), "groups": {}}
+    if df.empty:
+        return out
+    per_trace = trace_aoc(df)
+    grid = df[df["cut"] == "fraction"]
+    for key, g in per_trace.groupby(list(by), dropna=False, sort=True):
+        name = " / ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
+        sel = grid[grid["trace_id"].isin(g["trace_id"])]
+        curve = []
+        for f, gf in sel.groupby("fraction", sort=True):
+            correct = gf["correct"].dropna()
+            curve.append({"fraction": float(f),  # type: ignore[arg-type]
+                          "same": proportion(int(gf["same"].sum()), len(gf)),
+                          "correct": proportion(int(correct.sum()), len(correct))})
+        out["groups"][name] = {"n_traces": int(len(g)),
+                               "aoc": mean_ci(g["aoc"].tolist(), g["problem_id"].tolist()),
+                               "curve": curve}
+    return out
