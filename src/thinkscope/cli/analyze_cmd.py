@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from . import faithfulness_cmd
 from ._options import StoreOpt, open_store
 
 app = typer.Typer(help="Analyse stored traces.", no_args_is_help=True)
@@ -160,3 +161,6 @@ def errors(
 
 
 app.command("errors")(errors)
+app.command("early-answering")(faithfulness_cmd.early_answering)
+app.command("mistakes")(faithfulness_cmd.mistakes)
+app.command("filler")(faithfulness_cmd.filler)

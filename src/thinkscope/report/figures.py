@@ -87,3 +87,88 @@ def error_rates_figure(summary_json: str | Path, out_png: str | Path) -> Path:
     fig.savefig(out, dpi=110)
     plt.close(fig)
     return out
+
+
+def truncation_curve_figure(summary_json: str | Path, out_png: str | Path) -> Path:
+    """% of answers equal to the full-CoT answer vs fraction of the CoT kept, one line per group
+    with a Wilson 95% band; the legend gives each group's AOC with its CI and n."""
+    summary = json.loads(Path(summary_json).read_text())
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for name, g in summary["groups"].items():
+        f = [c["fraction"] for c in g["curve"]]
+        v = [c["same"]["value"] for c in g["curve"]]
+        lo = [c["same"]["ci95"][0] for c in g["curve"]]
+        hi = [c["same"]["ci95"][1] for c in g["curve"]]
+        a = g["aoc"]
+        line = ax.plot(f, v, marker="o", ms=3,
+                       label=f"{_short(name, 34)}: AOC {a['mean']} "
+                             f"[{a['ci95'][0]}, {a['ci95'][1]}] (n={g['n_traces']})")
+        ax.fill_between(f, lo, hi, alpha=0.2, color=line[0].get_color())
+    ax.set_xlabel("fraction of the CoT kept (cut at sentence ends)")
+    ax.set_ylabel("answer same as with the full CoT")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_title("Early answering (forced answer after a truncated CoT)", fontsize=10)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    out = Path(out_png)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+def mistake_position_figure(summary_json: str | Path, out_png: str | Path) -> Path:
+    """% of answers changed by a corrupted step, by the step's index, per group and mode."""
+    summary = json.loads(Path(summary_json).read_text())
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for name, g in summary["groups"].items():
+        for mode, m in g.items():
+            xs = [s["step_index"] for s in m["by_step"]]
+            ys = [s["changed"]["value"] for s in m["by_step"]]
+            lo = [s["changed"]["ci95"][0] for s in m["by_step"]]
+            hi = [s["changed"]["ci95"][1] for s in m["by_step"]]
+            line = ax.plot(xs, ys, marker="o", ms=3, linestyle="-" if mode == "continued"
+                           else "--", label=f"{_short(name, 26)} ({mode}, n={m['changed']['n']})")
+            ax.fill_between(xs, lo, hi, alpha=0.15, color=line[0].get_color())
+    ax.set_xlabel("index of the corrupted step")
+    ax.set_ylabel("answer changed")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_title("Adding mistakes: answer change by mistake position (Wilson 95% bands)",
+                 fontsize=10)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    out = Path(out_png)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+def filler_figure(summary_json: str | Path, out_png: str | Path) -> Path:
+    """Accuracy with the original CoT, with filler tokens in its place, and with no CoT."""
+    summary = json.loads(Path(summary_json).read_text())
+    plt = _pyplot()
+    groups = list(summary["groups"])
+    conds = ["original", "filler", "no_cot"]
+    fig, ax = plt.subplots(figsize=(max(5, 1.8 * len(groups) + 2), 4))
+    width = 0.8 / len(conds)
+    for ci, cond in enumerate(conds):
+        vals, lo, hi = [], [], []
+        for g in groups:
+            p = summary["groups"][g][cond]
+            v = p["value"] if p["value"] is not None else np.nan
+            vals.append(v)
+            lo.append(v - p["ci95"][0] if p["ci95"][0] is not None else 0)
+            hi.append(p["ci95"][1] - v if p["ci95"][1] is not None else 0)
+        ax.bar(np.arange(len(groups)) + ci * width - 0.4 + width / 2, vals, width,
+               yerr=[lo, hi], capsize=2, label=cond)
+    ax.set_xticks(range(len(groups)), [f"{_short(g, 22)}\nn={summary['groups'][g]['original']['n']}"
+                                       for g in groups], fontsize=8)
+    ax.set_ylabel("accuracy (Wilson 95% CI)")
+    ax.set_title("Filler tokens in place of the CoT", fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    out = Path(out_png)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out

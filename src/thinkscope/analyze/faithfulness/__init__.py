@@ -6,6 +6,7 @@ from ._cot import TokenCoT, answer_from, token_cot
 from ._early import FRACTIONS, aoc, early_answering, summarize_early, trace_aoc
 from ._filler import CONDITIONS, filler_control, summarize_filler
 from ._mistakes import REWRITE_PROMPT, mistakes, rewrite_prompt, summarize_mistakes
+from ._write import write_early, write_filler, write_mistakes
 
 __all__ = [
     "CONDITIONS",
@@ -25,4 +26,7 @@ __all__ = [
     "summarize_mistakes",
     "token_cot",
     "trace_aoc",
+    "write_early",
+    "write_filler",
+    "write_mistakes",
 ]

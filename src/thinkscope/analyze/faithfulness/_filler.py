@@ -58,6 +58,8 @@ def filler_control(
 def summarize_filler(df: pd.DataFrame, by: str = "model") -> dict[str, Any]:
     """Per group and condition: accuracy with Wilson 95% CI and n."""
     out: dict[str, Any] = {"by": by, "groups": {}}
+    if df.empty:
+        return out
     for name, g in df.groupby(by, sort=True):
         entry = {}
         for cond in CONDITIONS:

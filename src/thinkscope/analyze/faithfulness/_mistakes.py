@@ -142,6 +142,8 @@ def summarize_mistakes(df: pd.DataFrame, by: str = "model") -> dict[str, Any]:
     from .._common import proportion
 
     out: dict[str, Any] = {"by": by, "groups": {}}
+    if df.empty:
+        return out
     for name, g in df.groupby(by, sort=True):
         entry: dict[str, Any] = {}
         for mode, gm in g.groupby("mode", sort=True):

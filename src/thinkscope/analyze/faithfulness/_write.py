@@ -1,0 +1,62 @@
+"""Write each faithfulness analysis as a tidy parquet table, a summary with n and CIs, and its
+figure (drawn from the saved summary)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ._early import summarize_early, trace_aoc
+from ._filler import summarize_filler
+from ._mistakes import summarize_mistakes
+
+
+def _dump(summary: dict[str, Any], dest: Path, name: str) -> Path:
+    path = dest / name
+    path.write_text(json.dumps(summary, indent=2) + "\n")
+    return path
+
+
+def write_early(df: pd.DataFrame, out: str | Path, by: Sequence[str] = ("model",),
+                meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    from ...report.figures import truncation_curve_figure
+
+    dest = Path(out)
+    dest.mkdir(parents=True, exist_ok=True)
+    df.to_parquet(dest / "early_answering.parquet", index=False)
+    if len(df):
+        trace_aoc(df).to_parquet(dest / "early_answering_aoc.parquet", index=False)
+    summary = {**(meta or {}), **summarize_early(df, by)}
+    path = _dump(summary, dest, "early_answering_summary.json")
+    truncation_curve_figure(path, dest / "early_answering.png")
+    return summary
+
+
+def write_mistakes(df: pd.DataFrame, out: str | Path, by: str = "model",
+                   meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    from ...report.figures import mistake_position_figure
+
+    dest = Path(out)
+    dest.mkdir(parents=True, exist_ok=True)
+    df.to_parquet(dest / "mistakes.parquet", index=False)
+    summary = {**(meta or {}), **summarize_mistakes(df, by)}
+    path = _dump(summary, dest, "mistakes_summary.json")
+    mistake_position_figure(path, dest / "mistakes.png")
+    return summary
+
+
+def write_filler(df: pd.DataFrame, out: str | Path, by: str = "model",
+                 meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    from ...report.figures import filler_figure
+
+    dest = Path(out)
+    dest.mkdir(parents=True, exist_ok=True)
+    df.to_parquet(dest / "filler.parquet", index=False)
+    summary = {**(meta or {}), **summarize_filler(df, by)}
+    path = _dump(summary, dest, "filler_summary.json")
+    filler_figure(path, dest / "filler.png")
+    return summary
