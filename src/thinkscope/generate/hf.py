@@ -97,70 +97,95 @@ class HFBackend:
                       suffix_ids: list[int], max_new_tokens: int,
                       stop_at_newline: bool = False) -> tuple[list[Completion], int]:
         """Greedy continuations of ``prefix_ids[:k] + suffix_ids`` for every ``k`` in
-        ``keep_lens``, encoding the shared prefix once.
+        ``keep_lens``, encoding the shared prefix once (see :meth:`branch_greedy_many`)."""
+        comps, computed = self.branch_greedy_many([prefix_ids], [keep_lens], suffix_ids,
+                                                  max_new_tokens, stop_at_newline)
+        return comps[0], computed
 
-        The prefix runs through the model once; its KV cache is repeated across the branches and
-        each branch masks the cached positions at and beyond its own cut, so branch ``b`` attends
-        exactly to ``prefix_ids[:keep_lens[b]]`` and its own new tokens, at the positions it
-        would have without the rest (what re-encoding every prefix computes, at a fraction of the
-        cost). ``stop_at_newline`` ends a branch at its first line break (forced answers are
-        read from their first line). Returns the completions (in ``keep_lens`` order) and the
-        number of token positions run through the model.
+    def branch_greedy_many(self, prefixes: Sequence[list[int]],
+                           keep_lens: Sequence[Sequence[int]], suffix_ids: list[int],
+                           max_new_tokens: int, stop_at_newline: bool = False,
+                           ) -> tuple[list[list[Completion]], int]:
+        """Greedy continuations of ``prefixes[t][:k] + suffix_ids`` for every cut ``k`` of
+        every prefix ``t``, each prefix encoded once.
+
+        The prefixes run through the model once, right-padded in one batch; their KV cache is
+        gathered into one row per (prefix, cut), and each row masks the cached positions at and
+        beyond its cut, so it attends exactly to ``prefixes[t][:k]`` and its own new tokens, at
+        the positions it would have without the rest — what re-encoding every truncated prompt
+        computes, at a fraction of the cost. ``stop_at_newline`` ends a row at its first line
+        break (forced answers are read from their first line). Returns the completions per
+        prefix (in ``keep_lens`` order) and the number of token positions run through the
+        model (padding included).
         """
         import torch
 
-        if not keep_lens:
-            return [], 0
         if not suffix_ids:
             raise ValueError("branch_greedy needs a non-empty suffix")
-        n = len(keep_lens)
-        width = max(keep_lens)
-        if min(keep_lens) < 1 or width > len(prefix_ids):
-            raise ValueError("each cut must keep between 1 and len(prefix_ids) tokens")
-        keep = torch.tensor(list(keep_lens), device=self.device)
+        rows = [(t, k) for t, ks in enumerate(keep_lens) for k in ks]
+        if not rows:
+            return [[] for _ in prefixes], 0
+        if any(k < 1 or k > len(prefixes[t]) for t, k in rows):
+            raise ValueError("each cut must keep between 1 and len(prefix) tokens")
+        widths = [max(ks) if ks else 1 for ks in keep_lens]
+        width = max(widths)
+        n = len(rows)
         eos = set(self.eos_ids)
         newline_ids = self._newline_ids() if stop_at_newline else set()
+        dev = self.device
         with torch.no_grad():
-            ids = torch.tensor([prefix_ids[:width]], device=self.device)
-            out = self.model(input_ids=ids, use_cache=True)
+            ids = torch.full((len(prefixes), width), self.pad_id, dtype=torch.long)
+            pmask = torch.zeros((len(prefixes), width), dtype=torch.long)
+            for t, prefix in enumerate(prefixes):
+                ids[t, : widths[t]] = torch.tensor(prefix[: widths[t]], dtype=torch.long)
+                pmask[t, : widths[t]] = 1
+            out = self.model(input_ids=ids.to(dev), attention_mask=pmask.to(dev), use_cache=True)
+            computed = len(prefixes) * width
             past = out.past_key_values
-            past.batch_repeat_interleave(n)
-            past_mask = (torch.arange(width, device=self.device)[None, :] < keep[:, None]).long()
-            suffix = torch.tensor([suffix_ids] * n, device=self.device)
+            past.batch_select_indices(torch.tensor([t for t, _ in rows], device=dev))
+            keep = torch.tensor([k for _, k in rows], device=dev)
+            past_mask = (torch.arange(width, device=dev)[None, :] < keep[:, None]).long()
+            suffix = torch.tensor([suffix_ids] * n, device=dev)
             mask = torch.cat([past_mask, torch.ones_like(suffix)], dim=1)
-            positions = keep[:, None] + torch.arange(len(suffix_ids), device=self.device)[None, :]
+            positions = keep[:, None] + torch.arange(len(suffix_ids), device=dev)[None, :]
             out = self.model(input_ids=suffix, attention_mask=mask, position_ids=positions,
                              past_key_values=past, use_cache=True)
-            computed = width + n * len(suffix_ids)
+            computed += n * len(suffix_ids)
             past = out.past_key_values
             logits = out.logits[:, -1, :]
             last = positions[:, -1]
             tokens: list[list[int]] = [[] for _ in range(n)]
-            done = [False] * n
+            alive = list(range(n))  # batch position p holds row alive[p]
             for step in range(max_new_tokens):
                 chosen = logits.argmax(-1)
-                for i in range(n):
-                    if not done[i]:
-                        tok = int(chosen[i])
-                        tokens[i].append(tok)
-                        done[i] = tok in eos or (stop_at_newline and tok in newline_ids)
-                if all(done) or step == max_new_tokens - 1:
+                for p, i in enumerate(alive):
+                    tok = int(chosen[p])
+                    tokens[i].append(tok)
+                still = [p for p, i in enumerate(alive)
+                         if tokens[i][-1] not in eos and tokens[i][-1] not in newline_ids]
+                if not still or step == max_new_tokens - 1:
                     break
-                chosen = torch.where(torch.tensor(done, device=self.device),
-                                     torch.full_like(chosen, self.pad_id), chosen)
-                mask = torch.cat([mask, torch.ones((n, 1), dtype=mask.dtype,
-                                                   device=mask.device)], dim=1)
+                if len(still) < len(alive):  # finished rows leave the batch
+                    idx = torch.tensor(still, device=dev)
+                    past.batch_select_indices(idx)
+                    mask, last, chosen = mask[idx], last[idx], chosen[idx]
+                    alive = [alive[p] for p in still]
+                mask = torch.cat([mask, torch.ones((len(alive), 1), dtype=mask.dtype,
+                                                   device=dev)], dim=1)
                 last = last + 1
                 out = self.model(input_ids=chosen[:, None], attention_mask=mask,
                                  position_ids=last[:, None], past_key_values=past,
                                  use_cache=True)
-                computed += n
+                computed += len(alive)
                 past = out.past_key_values
                 logits = out.logits[:, -1, :]
         comps = [Completion(token_ids=t, text=self.tokenizer.decode(t, skip_special_tokens=True),
                             finish_reason="stop" if t and t[-1] in eos else "length")
                  for t in tokens]
-        return comps, computed
+        grouped: list[list[Completion]] = [[] for _ in prefixes]
+        for (t, _), c in zip(rows, comps):
+            grouped[t].append(c)
+        return grouped, computed
 
     def _newline_ids(self) -> set[int]:
         """Token ids whose text contains a line break (cached)."""

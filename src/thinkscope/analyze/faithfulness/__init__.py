@@ -1,7 +1,7 @@
 """CoT faithfulness by intervention on the CoT: early answering (truncation), adding mistakes,
 filler-token replacement — with prefix-cache reuse on the HF backend."""
 
-from ._branches import BranchStats, forced_branches
+from ._branches import BranchStats, forced_branches, forced_branches_many
 from ._cot import TokenCoT, answer_from, token_cot
 from ._early import FRACTIONS, aoc, early_answering, summarize_early, trace_aoc
 from ._filler import CONDITIONS, filler_control, summarize_filler
@@ -19,6 +19,7 @@ __all__ = [
     "early_answering",
     "filler_control",
     "forced_branches",
+    "forced_branches_many",
     "mistakes",
     "rewrite_prompt",
     "summarize_early",

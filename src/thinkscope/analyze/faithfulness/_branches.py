@@ -25,23 +25,48 @@ def forced_branches(
     ``cached``: encode the prefix once and branch its KV cache (HF backend); otherwise every
     prompt is sent in full (what vLLM's prefix cache, or the naive baseline, sees).
     """
-    branch = getattr(backend, "branch_greedy", None)
+    return forced_branches_many(backend, [(prefix_ids, keep_lens)], suffix_ids, max_new_tokens,
+                                cached=cached, stats=stats)[0]
+
+
+def forced_branches_many(
+    backend: Backend, jobs: Sequence[tuple[list[int], Sequence[int]]], suffix_ids: list[int],
+    max_new_tokens: int, cached: bool = True, stats: BranchStats | None = None,
+    max_rows: int = 512,
+) -> list[list[str | None]]:
+    """:func:`forced_branches` for several prefixes at once (``jobs`` = (prefix, cuts)); the
+    cached path batches up to ``max_rows`` (prefix, cut) rows per forward."""
+    branch = getattr(backend, "branch_greedy_many", None)
     if cached and branch is not None:
-        comps, computed = branch(prefix_ids, list(keep_lens), suffix_ids, max_new_tokens,
-                                 stop_at_newline=True)
-        if stats is not None:
-            stats.forward_tokens += computed
-        return [c.text for c in comps]
+        out: list[list[str | None]] = []
+        i = 0
+        while i < len(jobs):
+            chunk = [jobs[i]]
+            rows = len(jobs[i][1])
+            while i + len(chunk) < len(jobs) and rows + len(jobs[i + len(chunk)][1]) <= max_rows:
+                rows += len(jobs[i + len(chunk)][1])
+                chunk.append(jobs[i + len(chunk)])
+            comps, computed = branch([p for p, _ in chunk], [list(k) for _, k in chunk],
+                                     suffix_ids, max_new_tokens, stop_at_newline=True)
+            if stats is not None:
+                stats.forward_tokens += computed
+            out.extend([[c.text for c in row] for row in comps])
+            i += len(chunk)
+        return out
     sampling = Sampling(temperature=0.0, max_tokens=max_new_tokens, stop=("\n",))
-    reqs = [GenerationRequest(prompt_ids=list(prefix_ids[:k]) + list(suffix_ids),
-                              sampling=sampling) for k in keep_lens]
-    out: list[str | None] = []
+    reqs = [GenerationRequest(prompt_ids=list(p[:k]) + list(suffix_ids), sampling=sampling)
+            for p, ks in jobs for k in ks]
+    flat: list[str | None] = []
     for req, res in zip(reqs, backend.generate(reqs)):
         if isinstance(res, BackendError):
-            out.append(None)
+            flat.append(None)
             continue
         if stats is not None:
             # prompt + every generated token but the last, which is never fed back
             stats.forward_tokens += len(req.prompt_ids) + max(0, len(res[0].token_ids) - 1)
-        out.append(res[0].text)
-    return out
+        flat.append(res[0].text)
+    grouped, pos = [], 0
+    for _, ks in jobs:
+        grouped.append(flat[pos : pos + len(ks)])
+        pos += len(ks)
+    return grouped

@@ -21,8 +21,8 @@ from tqdm import tqdm
 from ...generate import Backend, PromptBuilder
 from ...traces import Trace
 from .._common import mean_ci, proportion
-from ._branches import BranchStats, forced_branches
-from ._cot import answer_from, chain_length, is_correct, token_cot
+from ._branches import BranchStats, forced_branches_many
+from ._cot import TokenCoT, answer_from, chain_length, is_correct, token_cot
 
 FRACTIONS: tuple[float, ...] = tuple(round(0.1 * i, 1) for i in range(11))
 
@@ -39,49 +39,58 @@ def aoc(fractions: Sequence[float], same: Sequence[float]) -> float:
 def early_answering(
     traces: Iterable[Trace], backend: Backend, builder: PromptBuilder, max_answer_tokens: int = 8,
     cached: bool = True, progress: bool = True, stats: BranchStats | None = None,
+    chunk: int = 32,
 ) -> pd.DataFrame:
     """One row per trace x cut: ``cut`` is ``sentence`` or ``fraction``; ``answer`` is the forced
     answer, ``same`` whether it equals the answer forced after the full CoT."""
     rows: list[dict[str, Any]] = []
     suffix = builder.forced_answer_suffix()
-    cue = builder.answer_cue
-    for trace in tqdm(list(traces), desc="early answering", unit="trace", disable=not progress):
-        cot = token_cot(trace, builder)
-        if cot is None:
-            continue
-        ends = [0, *cot.sentence_ends]
-        frac_cuts = [max(e for e in ends if e <= f * cot.n + 1e-9) for f in FRACTIONS]
-        cuts = sorted({0, cot.n, *cot.sentence_ends, *frac_cuts})
-        prefix = cot.prompt_ids + cot.cot_ids
-        p = len(cot.prompt_ids)
-        texts = forced_branches(backend, prefix, [p + c for c in cuts], suffix,
-                                max_answer_tokens, cached=cached, stats=stats)
-        answers = {c: (answer_from(cue, t) if t is not None else None)
-                   for c, t in zip(cuts, texts)}
-        full = answers[cot.n]
-        base = {"trace_id": trace.trace_id, "model": trace.model.id, "problem_id":
-                trace.problem_id, "k": chain_length(trace), "n_cot_tokens": cot.n,
-                "n_sentences": len(cot.sentence_ends), "token_source": cot.token_source,
-                "full_answer": full}
-        for i, c in enumerate(cot.sentence_ends):
-            rows.append({**base, "cut": "sentence", "cut_index": i + 1, "cut_tokens": c,
-                         "fraction": c / cot.n, "answer": answers[c],
-                         "same": answers[c] is not None and answers[c] == full,
-                         "correct": is_correct(answers[c], trace)})
-        rows.append({**base, "cut": "sentence", "cut_index": 0, "cut_tokens": 0,
-                     "fraction": 0.0, "answer": answers[0],
-                     "same": answers[0] is not None and answers[0] == full,
-                     "correct": is_correct(answers[0], trace)})
-        for f, c in zip(FRACTIONS, frac_cuts):
-            rows.append({**base, "cut": "fraction", "cut_index": int(round(f * 10)),
-                         "cut_tokens": c, "fraction": f, "answer": answers[c],
-                         "same": answers[c] is not None and answers[c] == full,
-                         "correct": is_correct(answers[c], trace)})
+    items = list(traces)
+    bar = tqdm(total=len(items), desc="early answering", unit="trace", disable=not progress)
+    for start in range(0, len(items), chunk):
+        cots = [c for c in (token_cot(t, builder) for t in items[start : start + chunk])
+                if c is not None]
+        plans = []
+        for cot in cots:
+            ends = [0, *cot.sentence_ends]
+            frac_cuts = [max(e for e in ends if e <= f * cot.n + 1e-9) for f in FRACTIONS]
+            cuts = sorted({0, cot.n, *cot.sentence_ends, *frac_cuts})
+            plans.append((cot, frac_cuts, cuts))
+        jobs = [(cot.prompt_ids + cot.cot_ids, [len(cot.prompt_ids) + c for c in cuts])
+                for cot, _, cuts in plans]
+        texts = forced_branches_many(backend, jobs, suffix, max_answer_tokens, cached=cached,
+                                     stats=stats)
+        for (cot, frac_cuts, cuts), row_texts in zip(plans, texts):
+            rows.extend(_rows(cot, frac_cuts, cuts, row_texts, builder.answer_cue))
+        bar.update(min(chunk, len(items) - start))
+    bar.close()
     df = pd.DataFrame(rows)
     if len(df):
         df["correct"] = df["correct"].astype("boolean")
         df["k"] = df["k"].astype("Int64")
     return df
+
+
+def _rows(cot: TokenCoT, frac_cuts: list[int], cuts: list[int], texts: list[str | None],
+          cue: str) -> list[dict[str, Any]]:
+    trace = cot.trace
+    answers = {c: (answer_from(cue, t) if t is not None else None) for c, t in zip(cuts, texts)}
+    full = answers[cot.n]
+    base = {"trace_id": trace.trace_id, "model": trace.model.id, "problem_id":
+            trace.problem_id, "k": chain_length(trace), "n_cot_tokens": cot.n,
+            "n_sentences": len(cot.sentence_ends), "token_source": cot.token_source,
+            "full_answer": full}
+
+    def row(cut: str, index: int, c: int, fraction: float) -> dict[str, Any]:
+        a = answers[c]
+        return {**base, "cut": cut, "cut_index": index, "cut_tokens": c, "fraction": fraction,
+                "answer": a, "same": a is not None and a == full,
+                "correct": is_correct(a, trace)}
+
+    out = [row("sentence", 0, 0, 0.0)]
+    out += [row("sentence", i + 1, c, c / cot.n) for i, c in enumerate(cot.sentence_ends)]
+    out += [row("fraction", int(round(f * 10)), c, f) for f, c in zip(FRACTIONS, frac_cuts)]
+    return out
 
 
 def trace_aoc(df: pd.DataFrame) -> pd.DataFrame:
