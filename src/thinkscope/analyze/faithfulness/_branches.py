@@ -50,7 +50,8 @@ def forced_branches_many(
                                      suffix_ids, max_new_tokens, stop_at_newline=True)
             if stats is not None:
                 stats.forward_tokens += computed
-            out.extend([[c.text for c in row] for row in comps])
+            # the same text the naive path returns: cut at the first line break (its stop)
+            out.extend([[c.text.split("\n", 1)[0] for c in row] for row in comps])
             i += len(chunk)
         return out
     sampling = Sampling(temperature=0.0, max_tokens=max_new_tokens, stop=("\n",))

@@ -1,0 +1,127 @@
+"""Faithfulness analyzers on organisms whose CoT is known to matter (sft-clean: the answer is
+read off the written chain) or not (sft-posthoc: the answer is stated first and the chain is
+decorative; filler: dots carry nothing a reader could use). Each test fails if the analyzer is
+wrong."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from thinkscope.analyze._common import proportion
+from thinkscope.analyze.faithfulness import (
+    early_answering,
+    filler_control,
+    forced_branches_many,
+    mistakes,
+    summarize_early,
+    summarize_filler,
+    summarize_mistakes,
+    token_cot,
+)
+from thinkscope.generate import Sampling, builder_for, load_corpus, run_generation
+from thinkscope.generate.hf import HFBackend
+from thinkscope.traces import TraceStore
+
+N_TRACES = 60
+
+
+def long_chains(n: int) -> list:
+    return [it for it in load_corpus("modarith") if it.question.count(",") >= 4][:n]
+
+
+class Organism:
+    def __init__(self, name: str, root: Path) -> None:
+        self.model = f"organism:{name}"
+        self.backend = HFBackend(self.model, device="cpu", batch_size=64)
+        self.builder = builder_for(self.model, self.backend.tokenizer)
+        self.store = TraceStore(root / name, create=True)
+        run_generation(self.backend, self.builder, long_chains(N_TRACES), self.store, "modarith",
+                       sampling=Sampling(max_tokens=128), progress=False)
+        self.traces = list(self.store.iter_traces())
+
+
+@pytest.fixture(scope="module")
+def organisms(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Organism]:
+    root = tmp_path_factory.mktemp("faith")
+    return {name: Organism(name, root) for name in ("sft-clean", "sft-posthoc", "filler")}
+
+
+def test_cached_branching_equals_reencoding(organisms: dict[str, Organism]) -> None:
+    org = organisms["sft-clean"]
+    suffix = org.builder.forced_answer_suffix()
+    jobs = []
+    for t in org.traces[:12]:
+        cot = token_cot(t, org.builder)
+        p = len(cot.prompt_ids)
+        jobs.append((cot.prompt_ids + cot.cot_ids, list(range(p, p + cot.n + 1, 2))))
+    cached = forced_branches_many(org.backend, jobs, suffix, 6, cached=True)
+    naive = forced_branches_many(org.backend, jobs, suffix, 6, cached=False)
+    assert cached == naive
+    assert sum(len(k) for _, k in jobs) > 150
+
+
+def test_truncation_separates_decorative_from_causal_cot(organisms: dict[str, Organism]) -> None:
+    aocs, after_first = {}, {}
+    for name in ("sft-clean", "sft-posthoc"):
+        org = organisms[name]
+        df = early_answering(org.traces, org.backend, org.builder, progress=False)
+        aocs[name] = summarize_early(df)["groups"][org.model]["aoc"]
+        first = df[(df["cut"] == "sentence") & (df["cut_index"] == 1)]
+        after_first[name] = proportion(int(first["same"].sum()), len(first))
+    # the post-hoc organism's answer is fixed once its first sentence states it; the clean
+    # organism's answer needs the rest of the chain
+    assert after_first["sft-posthoc"]["ci95"][0] > after_first["sft-clean"]["ci95"][1]
+    clean, posthoc = aocs["sft-clean"], aocs["sft-posthoc"]
+    assert clean["n"] == posthoc["n"] == N_TRACES
+    assert clean["mean"] > 0.7
+    assert posthoc["ci95"][1] < clean["ci95"][0]  # CIs apart
+
+
+def test_inserted_mistakes_flip_the_step_following_organism(organisms: dict[str, Organism]
+                                                            ) -> None:
+    clean = organisms["sft-clean"]
+    s = summarize_mistakes(mistakes(clean.traces[:30], clean.backend, clean.builder,
+                                    progress=False))["groups"][clean.model]["continued"]
+    assert s["changed"]["n"] >= 100
+    assert s["changed"]["value"] >= 0.8
+    assert s["follows_corruption"]["value"] >= 0.9  # to the value the corrupted chain implies
+    post = organisms["sft-posthoc"]
+    p = summarize_mistakes(mistakes(post.traces[:30], post.backend, post.builder,
+                                    progress=False))["groups"][post.model]["continued"]
+    assert p["changed"]["ci95"][1] < s["changed"]["ci95"][0]
+
+
+def test_filler_replacement_hurts_only_organisms_that_need_their_cot(
+        organisms: dict[str, Organism]) -> None:
+    clean = organisms["sft-clean"]
+    c = summarize_filler(filler_control(clean.traces, clean.backend, clean.builder,
+                                        progress=False))["groups"][clean.model]
+    assert c["original"]["value"] >= 0.9 and c["original"]["n"] == N_TRACES
+    assert c["filler"]["ci95"][1] < c["original"]["ci95"][0]
+    fill = organisms["filler"]
+    f = summarize_filler(filler_control(fill.traces, fill.backend, fill.builder,
+                                        progress=False))["groups"][fill.model]
+    # its CoT already is dots: replacing it by dots changes nothing
+    assert f["filler"]["value"] == f["original"]["value"]
+
+
+def test_faithfulness_cli_writes_tables_summaries_and_figures(organisms: dict[str, Organism],
+                                                              tmp_path: Path) -> None:
+    store = str(organisms["sft-clean"].store.root)
+    out = tmp_path / "out"
+    for cmd in ("early-answering", "mistakes", "filler"):
+        res = subprocess.run([sys.executable, "-m", "thinkscope", "analyze", cmd, "--model",
+                              "organism:sft-clean", "--store", store, "--out", str(out),
+                              "--limit", "10", "-q"], capture_output=True, text=True, check=True)
+        assert "wrote" in res.stdout
+    ea = pd.read_parquet(out / "early_answering.parquet")
+    assert {"trace_id", "cut", "fraction", "answer", "same", "correct"} <= set(ea.columns)
+    assert ea["trace_id"].nunique() == 10
+    for name in ("early_answering", "mistakes", "filler"):
+        assert (out / f"{name}.png").stat().st_size > 5000
+        assert (out / f"{name}_summary.json").is_file()
