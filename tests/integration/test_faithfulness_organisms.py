@@ -14,10 +14,12 @@ import pytest
 
 from thinkscope.analyze._common import proportion
 from thinkscope.analyze.faithfulness import (
+    answer_kl,
     early_answering,
     filler_control,
     forced_branches_many,
     mistakes,
+    sentence_importance,
     summarize_early,
     summarize_filler,
     summarize_mistakes,
@@ -125,3 +127,31 @@ def test_faithfulness_cli_writes_tables_summaries_and_figures(organisms: dict[st
     for name in ("early_answering", "mistakes", "filler"):
         assert (out / f"{name}.png").stat().st_size > 5000
         assert (out / f"{name}_summary.json").is_file()
+
+
+def test_importance_finds_the_sentence_that_fixes_the_answer(organisms: dict[str, Organism],
+                                                             tmp_path: Path) -> None:
+    """sft-posthoc's first sentence states the answer: resampling from before it changes the
+    answer distribution; resampling later sentences of its decorative chain does not."""
+    post = organisms["sft-posthoc"]
+    _, imp = sentence_importance(post.traces[:8], post.backend, post.builder, samples=6,
+                                 progress=False)
+    first = imp[imp["sentence_index"] == 0]["resampling_importance_kl"]
+    later = imp[imp["sentence_index"] > 0]["resampling_importance_kl"]
+    assert len(first) == 8 and len(later) >= 24
+    assert first.min() > later.max()
+    # sentences are removed by position: every sentence has its own row and text
+    assert (imp.groupby("trace_id")["sentence_index"].apply(lambda s: list(s) == list(
+        range(len(s))))).all()
+    res = subprocess.run([sys.executable, "-m", "thinkscope", "analyze", "importance",
+                          "--model", "organism:sft-posthoc", "--store", str(post.store.root),
+                          "--out", str(tmp_path), "--limit", "2", "--samples", "4", "-q"],
+                         capture_output=True, text=True, check=True)
+    assert "most important sentence index 0" in res.stdout
+    assert (tmp_path / "importance.png").stat().st_size > 5000
+
+
+def test_answer_kl_is_zero_for_equal_and_positive_for_different_distributions() -> None:
+    assert answer_kl(["1", "2", "1"], ["2", "1", "1"]) == pytest.approx(0.0)
+    assert answer_kl(["1"] * 8, ["2"] * 8) > 1.0
+    assert answer_kl(["1"] * 8, ["1"] * 7 + ["2"]) < answer_kl(["1"] * 8, ["2"] * 8)

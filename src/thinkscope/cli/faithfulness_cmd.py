@@ -106,3 +106,29 @@ def filler(
         typer.echo(name + ": " + ", ".join(f"{c} accuracy {p['value']} {p['ci95']} (n={p['n']})"
                                             for c, p in g.items()))
     typer.echo(f"wrote {out}/")
+
+
+def importance(
+    model: ModelOpt, store: StoreOpt, out: OutOpt, limit: LimitOpt = 10,
+    samples: Annotated[int, typer.Option(help="Resamples per prefix.")] = 8,
+    temperature: Annotated[float, typer.Option(help="Resampling temperature.")] = 1.0,
+    max_tokens: Annotated[int, typer.Option(help="Tokens per resample.")] = 256,
+    seed: Annotated[int, typer.Option(help="Base seed of the resamples.")] = 0,
+    backend: BackendOpt = "hf", device: DeviceOpt = None, quiet: QuietOpt = False,
+) -> None:
+    """Resampling and counterfactual importance of every CoT sentence (Thought Anchors)."""
+    from ..analyze.faithfulness import sentence_importance, write_importance
+
+    be, builder, traces = _setup(model, store, backend, device, limit)
+    res, imp = sentence_importance(traces, be, builder, samples=samples,
+                                   temperature=temperature, max_tokens=max_tokens, seed=seed,
+                                   progress=not quiet)
+    summary = write_importance(res, imp, out, meta={"analysis": "importance", "model": model,
+                                                    "samples": samples})
+    for name, g in summary["groups"].items():
+        top = max(g["by_sentence"], key=lambda c: c["resampling_importance_kl"]["mean"] or 0)
+        typer.echo(f"{name}: n={g['n_traces']} traces; most important sentence index "
+                   f"{top['sentence_index']} (mean KL {top['resampling_importance_kl']['mean']} "
+                   f"{top['resampling_importance_kl']['ci95']}); similarity: "
+                   f"{summary['similarity']}")
+    typer.echo(f"wrote {out}/")

@@ -4,6 +4,7 @@ from .figures import (
     behavior_rates_figure,
     error_rates_figure,
     filler_figure,
+    importance_figure,
     mistake_position_figure,
     truncation_curve_figure,
 )
@@ -12,6 +13,7 @@ __all__ = [
     "behavior_rates_figure",
     "error_rates_figure",
     "filler_figure",
+    "importance_figure",
     "mistake_position_figure",
     "truncation_curve_figure",
 ]

@@ -172,3 +172,31 @@ def filler_figure(summary_json: str | Path, out_png: str | Path) -> Path:
     fig.savefig(out, dpi=110)
     plt.close(fig)
     return out
+
+
+def importance_figure(importance_parquet: str | Path, out_png: str | Path,
+                      trace_id: str | None = None) -> Path:
+    """Resampling and counterfactual importance (KL) of each sentence of one trace."""
+    df = pd.read_parquet(importance_parquet)
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 4))
+    if len(df):
+        tid = trace_id or str(df["trace_id"].iloc[0])
+        t = df[df["trace_id"] == tid].sort_values("sentence_index")
+        x = np.arange(len(t))
+        ax.bar(x - 0.2, t["resampling_importance_kl"], 0.4, label="resampling (KL)")
+        ax.bar(x + 0.2, t["counterfactual_importance_kl"].fillna(0), 0.4,
+               label="counterfactual (KL)")
+        ax.set_xticks(x, [f"{i}: {_short(s, 14)}" for i, s in zip(t["sentence_index"],
+                                                                   t["text"])],
+                      rotation=60, ha="right", fontsize=7)
+        n = int(t["n_samples"].iloc[0]) if len(t) else 0
+        ax.set_title(f"Sentence importance, trace {tid[:8]} ({n} resamples per prefix)",
+                     fontsize=10)
+        ax.legend(fontsize=8)
+    ax.set_ylabel("KL(answers with sentence || without)")
+    fig.tight_layout()
+    out = Path(out_png)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ._early import summarize_early, trace_aoc
 from ._filler import summarize_filler
+from ._importance import summarize_importance
 from ._mistakes import summarize_mistakes
 
 
@@ -59,4 +60,18 @@ def write_filler(df: pd.DataFrame, out: str | Path, by: str = "model",
     summary = {**(meta or {}), **summarize_filler(df, by)}
     path = _dump(summary, dest, "filler_summary.json")
     filler_figure(path, dest / "filler.png")
+    return summary
+
+
+def write_importance(resamples: pd.DataFrame, imp: pd.DataFrame, out: str | Path,
+                     meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    from ...report.figures import importance_figure
+
+    dest = Path(out)
+    dest.mkdir(parents=True, exist_ok=True)
+    resamples.to_parquet(dest / "importance_resamples.parquet", index=False)
+    imp.to_parquet(dest / "importance.parquet", index=False)
+    summary = {**(meta or {}), **summarize_importance(imp)}
+    _dump(summary, dest, "importance_summary.json")
+    importance_figure(dest / "importance.parquet", dest / "importance.png")
     return summary
