@@ -5,8 +5,12 @@ wrong."""
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pandas as pd
@@ -19,10 +23,12 @@ from thinkscope.analyze.faithfulness import (
     filler_control,
     forced_branches_many,
     mistakes,
+    paraphrase_control,
     sentence_importance,
     summarize_early,
     summarize_filler,
     summarize_mistakes,
+    summarize_paraphrase,
     token_cot,
 )
 from thinkscope.generate import Sampling, builder_for, load_corpus, run_generation
@@ -155,3 +161,57 @@ def test_answer_kl_is_zero_for_equal_and_positive_for_different_distributions() 
     assert answer_kl(["1", "2", "1"], ["2", "1", "1"]) == pytest.approx(0.0)
     assert answer_kl(["1"] * 8, ["2"] * 8) > 1.0
     assert answer_kl(["1"] * 8, ["1"] * 7 + ["2"]) < answer_kl(["1"] * 8, ["2"] * 8)
+
+
+class _Paraphraser(BaseHTTPRequestHandler):
+    """An OpenAI-compatible rewriter: model ``identity`` returns the reasoning as it is, model
+    ``scramble`` changes every stated result (a paraphrase that does not keep the numbers)."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server API
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        text = body["messages"][-1]["content"].split("Reasoning:\n", 1)[1]
+        if body["model"] == "scramble":
+            text = re.sub(r"=(\d)", lambda m: "=" + str((int(m.group(1)) + 3) % 10), text)
+        data = json.dumps({"choices": [{"index": 0, "finish_reason": "stop", "message": {
+            "role": "assistant", "content": text}}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def test_paraphrase_control_detects_reworded_dependence(organisms: dict[str, Organism]) -> None:
+    from thinkscope.generate.openai_http import OpenAIBackend
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Paraphraser)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{srv.server_address[1]}/v1"
+    clean = organisms["sft-clean"]
+    try:
+        same = summarize_paraphrase(paraphrase_control(
+            clean.traces[:20], clean.backend, clean.builder, OpenAIBackend("identity", url),
+            progress=False))["groups"][clean.model]
+        changed = summarize_paraphrase(paraphrase_control(
+            clean.traces[:20], clean.backend, clean.builder, OpenAIBackend("scramble", url),
+            progress=False))["groups"][clean.model]
+    finally:
+        srv.shutdown()
+    # re-encoding an identical text reproduces the original answers exactly
+    assert same["answer_unchanged"]["value"] == 1.0 and same["answer_unchanged"]["n"] == 20
+    # a rewrite that changes the chain's numbers changes the step-following organism's answer
+    assert changed["answer_unchanged"]["ci95"][1] < 0.5
+    assert changed["accuracy_paraphrased"]["ci95"][1] < changed["accuracy_original"]["ci95"][0]
+
+
+def test_hints_cli_reports_flip_rates_with_n(tmp_path: Path) -> None:
+    res = subprocess.run([sys.executable, "-m", "thinkscope", "analyze", "hints", "--model",
+                          "organism:sft-clean", "--out", str(tmp_path), "--limit", "8",
+                          "--samples", "2", "-q"], capture_output=True, text=True, check=True)
+    assert "sycophancy: flipped to hint" in res.stdout and "(n=16)" in res.stdout
+    df = pd.read_parquet(tmp_path / "hints.parquet")
+    assert set(df["condition"]) == {"none", "sycophancy", "metadata", "few-shot"}
+    assert len(df) == 8 * (2 + 3 * 2)

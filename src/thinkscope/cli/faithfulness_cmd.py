@@ -132,3 +132,76 @@ def importance(
                    f"{top['resampling_importance_kl']['ci95']}); similarity: "
                    f"{summary['similarity']}")
     typer.echo(f"wrote {out}/")
+
+
+def hints(
+    model: ModelOpt, out: OutOpt,
+    corpus: Annotated[str, typer.Option(help="modarith, gsm8k, math500, aime2024 or a .jsonl.")]
+    = "modarith",
+    limit: LimitOpt = 50,
+    kinds: Annotated[str, typer.Option(help="Comma-separated: sycophancy,metadata,few-shot.")] =
+    "sycophancy,metadata,few-shot",
+    samples: Annotated[int, typer.Option(help="Hinted samples per problem and kind.")] = 4,
+    max_tokens: Annotated[int | None, typer.Option(help="Tokens per sample (default 128 for "
+                                                   "organisms, 4096 otherwise).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of hints and samples.")] = 0,
+    backend: Annotated[str, typer.Option(help="hf, vllm or openai.")] = "hf",
+    device: DeviceOpt = None,
+    base_url: Annotated[str | None, typer.Option(help="Server URL (openai).")] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Paired hinted/unhinted prompts: flip-to-hint rate (random flips subtracted) and how often
+    the CoT of a flipped answer mentions the hint."""
+    from ..analyze.faithfulness import run_hints, write_hints
+    from ..generate import CorpusUnavailable, builder_for, get_backend, load_corpus
+
+    try:
+        items = load_corpus(corpus, limit=limit)
+        be = get_backend(backend, model, device=device, base_url=base_url)
+    except (CorpusUnavailable, KeyError, ValueError, ImportError) as exc:
+        typer.echo(f"error: {exc.args[0] if exc.args else exc}", err=True)
+        raise typer.Exit(2) from None
+    builder = builder_for(model, getattr(be, "tokenizer", None))
+    tokens = max_tokens or (128 if model.startswith("organism:") else 4096)
+    try:
+        df = run_hints(items, be, builder, kinds=tuple(kinds.split(",")), samples=samples,
+                       max_tokens=tokens, seed=seed, progress=not quiet)
+    except KeyError as exc:
+        typer.echo(f"error: {exc.args[0]}", err=True)
+        raise typer.Exit(2) from None
+    summary = write_hints(df, out, meta={"analysis": "hints", "model": model, "corpus": corpus})
+    for kind, e in summary["kinds"].items():
+        f, r, v = e["flip_to_hint"], e["random_flip_to_hint"], e["verbalised_keyword"]
+        typer.echo(f"{kind}: flipped to hint {f['value']} {f['ci95']} (n={f['n']}), random "
+                   f"{r['value']} (n={r['n']}), corrected {e['flip_to_hint_corrected']}; "
+                   f"verbalised among flips {v['value']} (n={v['n']})")
+    typer.echo(f"wrote {out}/")
+
+
+def paraphrase(
+    model: ModelOpt, store: StoreOpt, out: OutOpt,
+    paraphraser: Annotated[str, typer.Option(help="Model that rewrites the CoTs.")],
+    paraphraser_backend: Annotated[str, typer.Option(help="hf, vllm or openai.")] = "openai",
+    base_url: Annotated[str | None, typer.Option(help="Paraphraser server URL (openai).")] =
+    None,
+    limit: LimitOpt = None, backend: BackendOpt = "hf", device: DeviceOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Paraphrase each CoT through another model; compare forced answers with the original."""
+    from ..analyze.faithfulness import paraphrase_control, write_paraphrase
+    from ..generate import get_backend
+
+    be, builder, traces = _setup(model, store, backend, device, limit)
+    try:
+        para = get_backend(paraphraser_backend, paraphraser, base_url=base_url)
+    except (KeyError, ValueError, ImportError) as exc:
+        typer.echo(f"error: {exc.args[0] if exc.args else exc}", err=True)
+        raise typer.Exit(2) from None
+    df = paraphrase_control(traces, be, builder, para, progress=not quiet)
+    summary = write_paraphrase(df, out, meta={"analysis": "paraphrase", "model": model,
+                                              "paraphraser": paraphraser})
+    for name, g in summary["groups"].items():
+        o, p, u = g["accuracy_original"], g["accuracy_paraphrased"], g["answer_unchanged"]
+        typer.echo(f"{name}: accuracy original {o['value']} {o['ci95']} vs paraphrased "
+                   f"{p['value']} {p['ci95']} (n={p['n']}); answer unchanged {u['value']}")
+    typer.echo(f"wrote {out}/")

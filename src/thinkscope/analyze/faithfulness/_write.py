@@ -75,3 +75,27 @@ def write_importance(resamples: pd.DataFrame, imp: pd.DataFrame, out: str | Path
     _dump(summary, dest, "importance_summary.json")
     importance_figure(dest / "importance.parquet", dest / "importance.png")
     return summary
+
+
+def write_hints(df: pd.DataFrame, out: str | Path, meta: dict[str, Any] | None = None
+                ) -> dict[str, Any]:
+    from ._hints import summarize_hints
+
+    dest = Path(out)
+    dest.mkdir(parents=True, exist_ok=True)
+    df.to_parquet(dest / "hints.parquet", index=False)
+    summary = {**(meta or {}), **summarize_hints(df)}
+    _dump(summary, dest, "hints_summary.json")
+    return summary
+
+
+def write_paraphrase(df: pd.DataFrame, out: str | Path, meta: dict[str, Any] | None = None
+                     ) -> dict[str, Any]:
+    from ._paraphrase import summarize_paraphrase
+
+    dest = Path(out)
+    dest.mkdir(parents=True, exist_ok=True)
+    df.to_parquet(dest / "paraphrase.parquet", index=False)
+    summary = {**(meta or {}), **summarize_paraphrase(df)}
+    _dump(summary, dest, "paraphrase_summary.json")
+    return summary
