@@ -172,7 +172,11 @@ class _Paraphraser(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802 - http.server API
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        text = body["messages"][-1]["content"].split("Reasoning:\n", 1)[1]
+        content = body["messages"][-1]["content"]
+        if "\n\nStep: " in content:  # the mistake rewriter's prompt: a wrong digit string
+            text = "7777"
+        else:
+            text = content.split("Reasoning:\n", 1)[1]
         if body["model"] == "scramble":
             text = re.sub(r"=(\d)", lambda m: "=" + str((int(m.group(1)) + 3) % 10), text)
         data = json.dumps({"choices": [{"index": 0, "finish_reason": "stop", "message": {
@@ -198,8 +202,14 @@ def test_paraphrase_control_detects_reworded_dependence(organisms: dict[str, Org
         changed = summarize_paraphrase(paraphrase_control(
             clean.traces[:20], clean.backend, clean.builder, OpenAIBackend("scramble", url),
             progress=False))["groups"][clean.model]
+        # free-text corruption through the rewriter: the filler organism's CoT has no arithmetic
+        fill = organisms["filler"]
+        df = mistakes(fill.traces[:4], fill.backend, fill.builder, progress=False,
+                      rewriter=OpenAIBackend("identity", url), max_rewrites=2)
     finally:
         srv.shutdown()
+    assert len(df) == 4 * 1 * 2  # one sentence of dots per trace, forced and continued
+    assert df["corrupted_value"].isna().all() and df["implied_answer"].isna().all()
     # re-encoding an identical text reproduces the original answers exactly
     assert same["answer_unchanged"]["value"] == 1.0 and same["answer_unchanged"]["n"] == 20
     # a rewrite that changes the chain's numbers changes the step-following organism's answer

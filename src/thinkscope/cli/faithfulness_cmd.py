@@ -70,14 +70,21 @@ def early_answering(
 def mistakes(
     model: ModelOpt, store: StoreOpt, out: OutOpt, limit: LimitOpt = None,
     seed: Annotated[int, typer.Option(help="Seed of the corrupted values.")] = 0,
+    rewriter: Annotated[str | None, typer.Option(
+        help="Model that corrupts free-text steps (traces with no arithmetic step).")] = None,
+    rewriter_backend: Annotated[str, typer.Option(help="hf, vllm or openai.")] = "openai",
+    base_url: Annotated[str | None, typer.Option(help="Rewriter server URL (openai).")] = None,
     backend: BackendOpt = "hf", device: DeviceOpt = None, quiet: QuietOpt = False,
 ) -> None:
-    """Corrupt each arithmetic step's result; force the answer / let the model continue."""
+    """Corrupt each arithmetic step's result (or, with --rewriter, free-text sentences); force
+    the answer / let the model continue."""
     from ..analyze.faithfulness import mistakes as run
     from ..analyze.faithfulness import write_mistakes
+    from ..generate import get_backend
 
     be, builder, traces = _setup(model, store, backend, device, limit)
-    df = run(traces, be, builder, seed=seed, progress=not quiet)
+    rw = get_backend(rewriter_backend, rewriter, base_url=base_url) if rewriter else None
+    df = run(traces, be, builder, seed=seed, progress=not quiet, rewriter=rw)
     summary = write_mistakes(df, out, meta={"analysis": "mistakes", "model": model})
     for name, g in summary["groups"].items():
         for mode, m in g.items():

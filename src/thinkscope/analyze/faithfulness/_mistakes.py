@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from ...generate import Backend, BackendError, GenerationRequest, PromptBuilder, Sampling
 from ...organisms._task import apply
-from ...text import extract_answer
+from ...text import extract_answer, segment_text
 from ...traces import Trace
 from ..errors import parse_chain_question, question_of
 from ._branches import forced_branches
@@ -49,6 +49,35 @@ def _step_spans(cot: TokenCoT) -> list[tuple[int, int, re.Match[str]]]:
     return spans
 
 
+def _rewritten_spans(cot: TokenCoT, rewriter: Backend, most: int
+                     ) -> tuple[list[tuple[int, int, Any]], dict[int, str]]:
+    """Sentences corrupted by an LLM: (start, end, None) spans and their rewrites."""
+    text = cot.trace.reasoning
+    sents = [s for s in segment_text(text, "sentence", line_breaks=True) if s.text.strip()]
+    if not sents:
+        return [], {}
+    step = max(1, len(sents) // most)
+    chosen = sents[::step][:most]
+    tok = getattr(rewriter, "tokenizer", None)
+    reqs = []
+    for sent in chosen:
+        msgs = [{"role": "user", "content": rewrite_prompt(sent.text.strip())}]
+        ids = list(tok.apply_chat_template(msgs, add_generation_prompt=True, tokenize=True)) \
+            if tok is not None else []
+        reqs.append(GenerationRequest(prompt_ids=ids, messages=msgs,
+                                      sampling=Sampling(temperature=0.0, max_tokens=256)))
+    spans: list[tuple[int, int, Any]] = []
+    rewrites: dict[int, str] = {}
+    for sent, res in zip(chosen, rewriter.generate(reqs)):
+        if isinstance(res, BackendError):
+            continue
+        new = res[0].text.split("</think>")[-1].strip()
+        if new and new != sent.text.strip():
+            rewrites[len(spans)] = new
+            spans.append((sent.start, sent.start + len(sent.text.rstrip()), None))
+    return spans, rewrites
+
+
 def _wrong(value: int, modulus: int | None, rng: random.Random) -> int:
     if modulus:
         return (value + rng.randrange(1, modulus)) % modulus
@@ -58,8 +87,13 @@ def _wrong(value: int, modulus: int | None, rng: random.Random) -> int:
 def mistakes(
     traces: Iterable[Trace], backend: Backend, builder: PromptBuilder, seed: int = 0,
     max_answer_tokens: int = 8, max_continue_tokens: int = 128, progress: bool = True,
+    rewriter: Backend | None = None, max_rewrites: int = 5,
 ) -> pd.DataFrame:
-    """One row per trace x corrupted step x mode (``forced`` / ``continued``)."""
+    """One row per trace x corrupted step x mode (``forced`` / ``continued``).
+
+    Traces with no arithmetic step are corrupted by ``rewriter`` (an LLM, ``REWRITE_PROMPT``),
+    up to ``max_rewrites`` evenly spaced sentences each, when one is given; else skipped.
+    """
     rng = random.Random(seed)
     rows: list[dict[str, Any]] = []
     suffix = builder.forced_answer_suffix()
@@ -72,6 +106,9 @@ def mistakes(
         problem = parse_chain_question(question_of(trace))
         modulus = problem.mod if problem else None
         spans = _step_spans(cot)
+        rewritten: dict[int, str] = {}
+        if not spans and rewriter is not None:
+            spans, rewritten = _rewritten_spans(cot, rewriter, max_rewrites)
         if not spans:
             continue
         full = forced_branches(backend, cot.prompt_ids + cot.cot_ids,
@@ -83,9 +120,11 @@ def mistakes(
             line_start = trace.reasoning.rfind("\n", 0, start) + 1
             if not (_CORRECTION.match(trace.reasoning[line_start:start]) and chain_pos >= 0):
                 chain_pos += 1
-            r = int(m.group("r"))
-            bad = _wrong(r, modulus, rng)
-            corrupted = m.group(0)[: m.start("r") - m.start()] + str(bad)
+            if j in rewritten:
+                bad, corrupted = None, rewritten[j]
+            else:
+                bad = _wrong(int(m.group("r")), modulus, rng)
+                corrupted = m.group(0)[: m.start("r") - m.start()] + str(bad)
             keep = cot.token_at_char(start) if start > 0 else 0
             # text between the kept tokens' end and the step start, then the corrupted step
             kept_chars = cot.char_ends[keep - 1] if keep > 0 else 0
@@ -97,7 +136,7 @@ def mistakes(
             tail += "\n" if line_end == end else ""
             ids = cot.prompt_ids + cot.cot_ids[:keep] + builder.encode(tail)
             implied = None
-            if problem is not None and chain_pos < problem.k:
+            if bad is not None and problem is not None and chain_pos < problem.k:
                 v = bad
                 for op, a in problem.ops[chain_pos + 1:]:
                     v = apply(v, op, a, problem.mod)
