@@ -141,10 +141,23 @@ def importance(
     typer.echo(f"wrote {out}/")
 
 
+def _store_problems(store: Path, model: str, limit: int | None) -> list[Any]:
+    from ..analyze.errors import question_of
+    from ..generate import CorpusItem
+
+    seen: dict[str, Any] = {}
+    for t in open_store(store).iter_traces(model=[model]):
+        if t.perturbation is None and t.gold_answer is not None and t.problem_id not in seen:
+            seen[t.problem_id] = CorpusItem(t.problem_id, question_of(t), t.gold_answer)
+    return list(seen.values())[:limit]
+
+
 def hints(
     model: ModelOpt, out: OutOpt,
-    corpus: Annotated[str, typer.Option(help="modarith, gsm8k, math500, aime2024 or a .jsonl.")]
-    = "modarith",
+    store: Annotated[Path | None, typer.Option(
+        "--store", "-s", help="Take the problems of this model's stored traces.")] = None,
+    corpus: Annotated[str, typer.Option(help="Else a corpus: modarith, gsm8k, math500, "
+                                        "aime2024 or a .jsonl.")] = "modarith",
     limit: LimitOpt = 50,
     kinds: Annotated[str, typer.Option(help="Comma-separated: sycophancy,metadata,few-shot.")] =
     "sycophancy,metadata,few-shot",
@@ -163,7 +176,8 @@ def hints(
     from ..generate import CorpusUnavailable, builder_for, get_backend, load_corpus
 
     try:
-        items = load_corpus(corpus, limit=limit)
+        items = _store_problems(store, model, limit) if store else load_corpus(corpus,
+                                                                                limit=limit)
         be = get_backend(backend, model, device=device, base_url=base_url)
     except (CorpusUnavailable, KeyError, ValueError, ImportError) as exc:
         typer.echo(f"error: {exc.args[0] if exc.args else exc}", err=True)
@@ -176,7 +190,8 @@ def hints(
     except KeyError as exc:
         typer.echo(f"error: {exc.args[0]}", err=True)
         raise typer.Exit(2) from None
-    summary = write_hints(df, out, meta={"analysis": "hints", "model": model, "corpus": corpus})
+    summary = write_hints(df, out, meta={"analysis": "hints", "model": model,
+                                         "problems": str(store) if store else corpus})
     for kind, e in summary["kinds"].items():
         f, r, v = e["flip_to_hint"], e["random_flip_to_hint"], e["verbalised_keyword"]
         typer.echo(f"{kind}: flipped to hint {f['value']} {f['ci95']} (n={f['n']}), random "
