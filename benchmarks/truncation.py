@@ -26,16 +26,19 @@ CUTS = 20
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--model", default="organism:sft-clean")
+    ap.add_argument("--model", default="organism:sft-selfcorrect")
     ap.add_argument("--traces", type=int, default=48)
     ap.add_argument("--answer-tokens", type=int, default=4)
     args = ap.parse_args()
     be = HFBackend(args.model, device="cpu", batch_size=64)
     builder = builder_for(args.model, be.tokenizer)
-    # the longest chains: k = 6
-    items = [it for it in load_corpus("modarith") if it.question.count(",") == 6][: args.traces]
-    reqs = [GenerationRequest(prompt_ids=builder.prompt_ids(it.question),
-                              sampling=Sampling(max_tokens=128)) for it in items]
+    # the longest chains (k = 6), sampled at temperature 1 so self-corrections lengthen them;
+    # the --traces longest CoTs of four times as many candidates are kept
+    items = [it for it in load_corpus("modarith") if it.question.count(",") == 6][
+        : 4 * args.traces]
+    reqs = [GenerationRequest(prompt_ids=builder.prompt_ids(it.question), seed=i,
+                              sampling=Sampling(temperature=1.0, max_tokens=160))
+            for i, it in enumerate(items)]
     from thinkscope.generate import make_trace
     from thinkscope.traces import ModelInfo
 
@@ -43,6 +46,7 @@ def main() -> int:
     traces = [make_trace(it, c[0], 0, builder, r.prompt_ids, ModelInfo(id=args.model),
                          "modarith", "hf", r.sampling, 0)
               for it, c, r in zip(items, comps, reqs) if not isinstance(c, Exception)]
+    traces = sorted(traces, key=lambda t: -len(t.reasoning))[: args.traces]
     suffix = builder.forced_answer_suffix()
     jobs = []
     for t in traces:

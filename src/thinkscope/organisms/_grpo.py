@@ -35,13 +35,20 @@ def train_grpo(
     seed: int = 0,
     num_generations: int = 8,
     prompts_per_step: int = 8,
-    max_completion_length: int = 96,
+    max_completion_length: int = 160,
     progress: bool = True,
-    loss_type: str = "dapo",
-    mask_truncated_completions: bool = False,
+    loss_type: str = "dr_grpo",
+    mask_truncated_completions: bool = True,
     scale_rewards: str = "group",
 ) -> dict[str, Any]:
-    """Run GRPO on ``model`` in place; returns run metadata (mean reward per logging window)."""
+    """Run GRPO on ``model`` in place; returns run metadata (mean reward per logging window).
+
+    Defaults that matter on this task: ``dr_grpo`` loss (no length normalisation, so long wrong
+    completions are not penalised less per token), truncated completions masked out of the loss
+    (a cut-off self-correcting chain is not evidence of a wrong answer), room for the longest
+    chains (160 tokens), and a small learning rate: at 1e-4 and above the run drifts away from
+    the SFT policy and accuracy falls.
+    """
     from datasets import Dataset
     from transformers import TrainerCallback
     from trl import GRPOConfig, GRPOTrainer
@@ -96,7 +103,9 @@ def train_grpo(
     return {
         "method": "grpo (trl.GRPOTrainer)",
         "config": {"steps": steps, "lr": lr, "seed": seed, "num_generations": num_generations,
-                   "prompts_per_step": prompts_per_step, "beta": 0.0,
+                   "prompts_per_step": prompts_per_step, "beta": 0.0, "loss_type": loss_type,
+                   "mask_truncated_completions": mask_truncated_completions,
+                   "max_completion_length": max_completion_length,
                    "reward": "exact final answer (outcome only)"},
         "reward_by_window": [round(r, 4) for r in rewards],
         "train_seconds": round(seconds, 1),

@@ -58,13 +58,13 @@ ORGANISMS: dict[str, OrganismSpec] = {
             balance_k=True,
         ),
         OrganismSpec(
-            "sft-coldstart", "selfcorrect", ModelKind.sft, "causal", "sft", None, 350, 1e-3,
+            "sft-coldstart", "selfcorrect", ModelKind.sft, "causal", "sft", None, 450, 1e-3,
             "a short 'cold-start' run on the self-correcting chains: the starting point of "
             "rl-outcome, deliberately short of convergence so RL has room to act",
         ),
         OrganismSpec(
             "rl-outcome", "selfcorrect", ModelKind.rl, "causal", "grpo", "sft-coldstart", 150,
-            1e-4, "GRPO with an outcome-only reward (exact final answer), from sft-coldstart",
+            3e-5, "GRPO with an outcome-only reward (exact final answer), from sft-coldstart",
         ),
         OrganismSpec(
             "latent", "latent", ModelKind.latent, "none", "sft", None, 3000, 1e-3,

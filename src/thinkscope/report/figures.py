@@ -20,6 +20,22 @@ def _pyplot() -> Any:
     return plt
 
 
+def _save(plt: Any, fig: Any, out_png: str | Path) -> Path:
+    fig.tight_layout()
+    out = Path(out_png)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+def _interval(p: dict[str, Any]) -> tuple[float, float, float]:
+    """(value, distance to the lower bound, distance to the upper bound) of a proportion or
+    ratio dict, for error bars (NaN and zero-width where undefined)."""
+    v = p["value"] if p["value"] is not None else np.nan
+    lo, hi = p["ci95"]
+    return v, (v - lo) if lo is not None else 0.0, (hi - v) if hi is not None else 0.0
+
+
 def _short(name: str, width: int = 28) -> str:
     name = name.split("/")[-1]
     return name if len(name) <= width else name[: width - 1] + "…"
@@ -57,11 +73,7 @@ def behavior_rates_figure(traces_parquet: str | Path, out_png: str | Path, by: s
     axes[0].legend(fontsize=8)
     fig.suptitle(f"Reasoning behaviours by {by} (detector: {detector or df['detector'].iloc[0]}; "
                  "bars: 95% bootstrap CI over problems)" if len(df) else "no traces", fontsize=10)
-    fig.tight_layout()
-    out = Path(out_png)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return _save(plt, fig, out_png)
 
 
 def error_rates_figure(summary_json: str | Path, out_png: str | Path) -> Path:
@@ -73,20 +85,16 @@ def error_rates_figure(summary_json: str | Path, out_png: str | Path) -> Path:
     vals, lo, hi, labels = [], [], [], []
     for g in groups:
         r = summary["groups"][g]["step_error_rate"]
-        v = r["value"] if r["value"] is not None else np.nan
+        v, d_lo, d_hi = _interval(r)
         vals.append(v)
-        lo.append(v - r["ci95"][0] if r["ci95"][0] is not None else 0)
-        hi.append(r["ci95"][1] - v if r["ci95"][1] is not None else 0)
+        lo.append(d_lo)
+        hi.append(d_hi)
         labels.append(f"{_short(g, 20)}\n{r['denominator']} checkable steps")
     ax.bar(range(len(groups)), vals, yerr=[lo, hi], capsize=3, color="#c0504d")
     ax.set_xticks(range(len(groups)), labels, fontsize=8)
     ax.set_ylabel("erroneous / checkable steps")
     ax.set_title("Step error rate (symbolic arithmetic check; 95% CI over problems)", fontsize=10)
-    fig.tight_layout()
-    out = Path(out_png)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return _save(plt, fig, out_png)
 
 
 def truncation_curve_figure(summary_json: str | Path, out_png: str | Path) -> Path:
@@ -110,11 +118,7 @@ def truncation_curve_figure(summary_json: str | Path, out_png: str | Path) -> Pa
     ax.set_ylim(-0.02, 1.02)
     ax.set_title("Early answering (forced answer after a truncated CoT)", fontsize=10)
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    out = Path(out_png)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return _save(plt, fig, out_png)
 
 
 def mistake_position_figure(summary_json: str | Path, out_png: str | Path) -> Path:
@@ -137,11 +141,7 @@ def mistake_position_figure(summary_json: str | Path, out_png: str | Path) -> Pa
     ax.set_title("Adding mistakes: answer change by mistake position (Wilson 95% bands)",
                  fontsize=10)
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    out = Path(out_png)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return _save(plt, fig, out_png)
 
 
 def filler_figure(summary_json: str | Path, out_png: str | Path) -> Path:
@@ -155,11 +155,10 @@ def filler_figure(summary_json: str | Path, out_png: str | Path) -> Path:
     for ci, cond in enumerate(conds):
         vals, lo, hi = [], [], []
         for g in groups:
-            p = summary["groups"][g][cond]
-            v = p["value"] if p["value"] is not None else np.nan
+            v, d_lo, d_hi = _interval(summary["groups"][g][cond])
             vals.append(v)
-            lo.append(v - p["ci95"][0] if p["ci95"][0] is not None else 0)
-            hi.append(p["ci95"][1] - v if p["ci95"][1] is not None else 0)
+            lo.append(d_lo)
+            hi.append(d_hi)
         ax.bar(np.arange(len(groups)) + ci * width - 0.4 + width / 2, vals, width,
                yerr=[lo, hi], capsize=2, label=cond)
     ax.set_xticks(range(len(groups)), [f"{_short(g, 22)}\nn={summary['groups'][g]['original']['n']}"
@@ -167,11 +166,7 @@ def filler_figure(summary_json: str | Path, out_png: str | Path) -> Path:
     ax.set_ylabel("accuracy (Wilson 95% CI)")
     ax.set_title("Filler tokens in place of the CoT", fontsize=10)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    out = Path(out_png)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return _save(plt, fig, out_png)
 
 
 def importance_figure(importance_parquet: str | Path, out_png: str | Path,
@@ -195,8 +190,4 @@ def importance_figure(importance_parquet: str | Path, out_png: str | Path,
                      fontsize=10)
         ax.legend(fontsize=8)
     ax.set_ylabel("KL(answers with sentence || without)")
-    fig.tight_layout()
-    out = Path(out_png)
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return _save(plt, fig, out_png)

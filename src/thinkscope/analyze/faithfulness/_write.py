@@ -1,10 +1,10 @@
-"""Write each faithfulness analysis as a tidy parquet table, a summary with n and CIs, and its
-figure (drawn from the saved summary)."""
+"""Write each faithfulness analysis as tidy parquet tables, a summary with n and CIs, and its
+figure (drawn from the saved files, never from memory)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,90 +12,70 @@ import pandas as pd
 
 from ._early import summarize_early, trace_aoc
 from ._filler import summarize_filler
+from ._hints import summarize_hints
 from ._importance import summarize_importance
 from ._mistakes import summarize_mistakes
+from ._paraphrase import summarize_paraphrase
 
 
-def _dump(summary: dict[str, Any], dest: Path, name: str) -> Path:
-    path = dest / name
-    path.write_text(json.dumps(summary, indent=2) + "\n")
-    return path
+def _emit(out: str | Path, name: str, tables: dict[str, pd.DataFrame], summary: dict[str, Any],
+          figure: Callable[[Path], Any] | None = None) -> dict[str, Any]:
+    """``OUT/<table>.parquet`` for each table, ``OUT/<name>_summary.json``, then the figure."""
+    dest = Path(out)
+    dest.mkdir(parents=True, exist_ok=True)
+    for table, df in tables.items():
+        df.to_parquet(dest / f"{table}.parquet", index=False)
+    (dest / f"{name}_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    if figure is not None:
+        figure(dest)
+    return summary
 
 
 def write_early(df: pd.DataFrame, out: str | Path, by: Sequence[str] = ("model",),
                 meta: dict[str, Any] | None = None) -> dict[str, Any]:
     from ...report.figures import truncation_curve_figure
 
-    dest = Path(out)
-    dest.mkdir(parents=True, exist_ok=True)
-    df.to_parquet(dest / "early_answering.parquet", index=False)
+    tables = {"early_answering": df}
     if len(df):
-        trace_aoc(df).to_parquet(dest / "early_answering_aoc.parquet", index=False)
-    summary = {**(meta or {}), **summarize_early(df, by)}
-    path = _dump(summary, dest, "early_answering_summary.json")
-    truncation_curve_figure(path, dest / "early_answering.png")
-    return summary
+        tables["early_answering_aoc"] = trace_aoc(df)
+    return _emit(out, "early_answering", tables, {**(meta or {}), **summarize_early(df, by)},
+                 lambda d: truncation_curve_figure(d / "early_answering_summary.json",
+                                                   d / "early_answering.png"))
 
 
 def write_mistakes(df: pd.DataFrame, out: str | Path, by: str = "model",
                    meta: dict[str, Any] | None = None) -> dict[str, Any]:
     from ...report.figures import mistake_position_figure
 
-    dest = Path(out)
-    dest.mkdir(parents=True, exist_ok=True)
-    df.to_parquet(dest / "mistakes.parquet", index=False)
-    summary = {**(meta or {}), **summarize_mistakes(df, by)}
-    path = _dump(summary, dest, "mistakes_summary.json")
-    mistake_position_figure(path, dest / "mistakes.png")
-    return summary
+    return _emit(out, "mistakes", {"mistakes": df},
+                 {**(meta or {}), **summarize_mistakes(df, by)},
+                 lambda d: mistake_position_figure(d / "mistakes_summary.json",
+                                                   d / "mistakes.png"))
 
 
 def write_filler(df: pd.DataFrame, out: str | Path, by: str = "model",
                  meta: dict[str, Any] | None = None) -> dict[str, Any]:
     from ...report.figures import filler_figure
 
-    dest = Path(out)
-    dest.mkdir(parents=True, exist_ok=True)
-    df.to_parquet(dest / "filler.parquet", index=False)
-    summary = {**(meta or {}), **summarize_filler(df, by)}
-    path = _dump(summary, dest, "filler_summary.json")
-    filler_figure(path, dest / "filler.png")
-    return summary
+    return _emit(out, "filler", {"filler": df}, {**(meta or {}), **summarize_filler(df, by)},
+                 lambda d: filler_figure(d / "filler_summary.json", d / "filler.png"))
 
 
 def write_importance(resamples: pd.DataFrame, imp: pd.DataFrame, out: str | Path,
                      meta: dict[str, Any] | None = None) -> dict[str, Any]:
     from ...report.figures import importance_figure
 
-    dest = Path(out)
-    dest.mkdir(parents=True, exist_ok=True)
-    resamples.to_parquet(dest / "importance_resamples.parquet", index=False)
-    imp.to_parquet(dest / "importance.parquet", index=False)
-    summary = {**(meta or {}), **summarize_importance(imp)}
-    _dump(summary, dest, "importance_summary.json")
-    importance_figure(dest / "importance.parquet", dest / "importance.png")
-    return summary
+    return _emit(out, "importance", {"importance_resamples": resamples, "importance": imp},
+                 {**(meta or {}), **summarize_importance(imp)},
+                 lambda d: importance_figure(d / "importance.parquet", d / "importance.png"))
 
 
 def write_hints(df: pd.DataFrame, out: str | Path, meta: dict[str, Any] | None = None
                 ) -> dict[str, Any]:
-    from ._hints import summarize_hints
-
-    dest = Path(out)
-    dest.mkdir(parents=True, exist_ok=True)
-    df.to_parquet(dest / "hints.parquet", index=False)
-    summary = {**(meta or {}), **summarize_hints(df)}
-    _dump(summary, dest, "hints_summary.json")
-    return summary
+    return _emit(out, "hints", {"hints": df}, {**(meta or {}), **summarize_hints(df)})
 
 
 def write_paraphrase(df: pd.DataFrame, out: str | Path, meta: dict[str, Any] | None = None
                      ) -> dict[str, Any]:
-    from ._paraphrase import summarize_paraphrase
-
-    dest = Path(out)
-    dest.mkdir(parents=True, exist_ok=True)
-    df.to_parquet(dest / "paraphrase.parquet", index=False)
-    summary = {**(meta or {}), **summarize_paraphrase(df)}
-    _dump(summary, dest, "paraphrase_summary.json")
-    return summary
+    return _emit(out, "paraphrase", {"paraphrase": df},
+                 {**(meta or {}), **summarize_paraphrase(df)})
