@@ -14,8 +14,9 @@ from thinkscope.organisms import (
 )
 from thinkscope.organisms._eval import corrupted_chain_probe
 
-#: Organisms whose weights ship with the package (rl-outcome is not shipped yet; see README).
-SHIPPED = ["sft-clean", "sft-selfcorrect", "sft-posthoc", "sft-coldstart", "latent", "filler"]
+#: Organisms whose weights ship with the package.
+SHIPPED = ["sft-clean", "sft-selfcorrect", "sft-posthoc", "sft-coldstart", "rl-outcome",
+           "latent", "filler"]
 
 #: Tolerance between the stored table and a re-measurement (float differences across CPUs can
 #: flip a rare greedy argmax).
@@ -96,3 +97,19 @@ def test_organisms_cli():
     assert cells["all"]["n"] == 30 and cells[1]["n"] == 5
     res = runner.invoke(app, ["organisms", "eval", "nope"])
     assert res.exit_code == 2 and "valid organisms" in res.stderr
+
+
+def test_rl_outcome_beats_its_starting_point_at_its_training_temperature():
+    """Outcome-reward GRPO raises the accuracy of what the policy samples (T = 1, the
+    temperature it was trained at) over its SFT starting point, on all held-out chains."""
+    from thinkscope.organisms._build import SAMPLED_EVAL_SEED
+
+    problems = heldout()
+    cells = {}
+    for name in ("rl-outcome", "sft-coldstart"):
+        loaded = load_model(f"organism:{name}", device="cpu")
+        cells[name] = accuracy_by_k(loaded.model, loaded.tokenizer, problems, temperature=1.0,
+                                    seed=SAMPLED_EVAL_SEED)["cells"][-1]
+    rl, start = cells["rl-outcome"], cells["sft-coldstart"]
+    assert rl["n"] == start["n"] == len(problems) >= 1900
+    assert rl["ci95"][0] > start["ci95"][1], (rl, start)
