@@ -32,10 +32,12 @@ def forced_branches(
 def forced_branches_many(
     backend: Backend, jobs: Sequence[tuple[list[int], Sequence[int]]], suffix_ids: list[int],
     max_new_tokens: int, cached: bool = True, stats: BranchStats | None = None,
-    max_rows: int = 512,
+    max_rows: int = 512, max_cache_tokens: int = 131072,
 ) -> list[list[str | None]]:
     """:func:`forced_branches` for several prefixes at once (``jobs`` = (prefix, cuts)); the
-    cached path batches up to ``max_rows`` (prefix, cut) rows per forward."""
+    cached path batches up to ``max_rows`` (prefix, cut) rows per forward, and no more than
+    ``max_cache_tokens`` rows x prefix length (each row holds a copy of its prefix's KV cache:
+    for a 1.5B model with 2,000-token CoTs the default is ~65 rows, a few GB)."""
     branch = getattr(backend, "branch_greedy_many", None)
     if cached and branch is not None:
         out: list[list[str | None]] = []
@@ -43,9 +45,14 @@ def forced_branches_many(
         while i < len(jobs):
             chunk = [jobs[i]]
             rows = len(jobs[i][1])
-            while i + len(chunk) < len(jobs) and rows + len(jobs[i + len(chunk)][1]) <= max_rows:
-                rows += len(jobs[i + len(chunk)][1])
-                chunk.append(jobs[i + len(chunk)])
+            width = len(jobs[i][0])
+            while i + len(chunk) < len(jobs):
+                nxt = jobs[i + len(chunk)]
+                w = max(width, len(nxt[0]))
+                if rows + len(nxt[1]) > max_rows or (rows + len(nxt[1])) * w > max_cache_tokens:
+                    break
+                rows, width = rows + len(nxt[1]), w
+                chunk.append(nxt)
             comps, computed = branch([p for p, _ in chunk], [list(k) for _, k in chunk],
                                      suffix_ids, max_new_tokens, stop_at_newline=True)
             if stats is not None:
