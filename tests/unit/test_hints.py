@@ -39,7 +39,9 @@ def test_flip_rates_are_normalised_for_random_flips() -> None:
     s = summarize_hints(_table())["kinds"]["sycophancy"]
     assert s["flip_to_hint"]["k"] == 6 and s["flip_to_hint"]["n"] == 10
     assert s["random_flip_to_hint"]["k"] == 2 and s["random_flip_to_hint"]["n"] == 10
-    assert s["flip_to_hint_corrected"] == pytest.approx(0.4)
+    corrected = s["flip_to_hint_corrected"]
+    assert corrected["value"] == pytest.approx(0.4) and corrected["n_problems"] == 10
+    assert corrected["ci95"][0] < 0.4 < corrected["ci95"][1]
     assert s["verbalised_keyword"]["k"] == 3 and s["verbalised_keyword"]["n"] == 6
 
 

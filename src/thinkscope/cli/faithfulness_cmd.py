@@ -195,7 +195,8 @@ def hints(
     for kind, e in summary["kinds"].items():
         f, r, v = e["flip_to_hint"], e["random_flip_to_hint"], e["verbalised_keyword"]
         typer.echo(f"{kind}: flipped to hint {f['value']} {f['ci95']} (n={f['n']}), random "
-                   f"{r['value']} (n={r['n']}), corrected {e['flip_to_hint_corrected']}; "
+                   f"{r['value']} (n={r['n']}), corrected {e['flip_to_hint_corrected']['value']} "
+                   f"{e['flip_to_hint_corrected']['ci95']}; "
                    f"verbalised among flips {v['value']} (n={v['n']})")
     typer.echo(f"wrote {out}/")
 
