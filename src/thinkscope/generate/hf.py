@@ -139,7 +139,9 @@ class HFBackend:
             for t, prefix in enumerate(prefixes):
                 ids[t, : widths[t]] = torch.tensor(prefix[: widths[t]], dtype=torch.long)
                 pmask[t, : widths[t]] = 1
-            out = self.model(input_ids=ids.to(dev), attention_mask=pmask.to(dev), use_cache=True)
+            # only the cache is needed from the prefix pass: skip its logits
+            out = self.model(input_ids=ids.to(dev), attention_mask=pmask.to(dev), use_cache=True,
+                             logits_to_keep=1)
             computed = len(prefixes) * width
             past = out.past_key_values
             past.batch_select_indices(torch.tensor([t for t, _ in rows], device=dev))
@@ -149,7 +151,7 @@ class HFBackend:
             mask = torch.cat([past_mask, torch.ones_like(suffix)], dim=1)
             positions = keep[:, None] + torch.arange(len(suffix_ids), device=dev)[None, :]
             out = self.model(input_ids=suffix, attention_mask=mask, position_ids=positions,
-                             past_key_values=past, use_cache=True)
+                             past_key_values=past, use_cache=True, logits_to_keep=1)
             computed += n * len(suffix_ids)
             past = out.past_key_values
             logits = out.logits[:, -1, :]

@@ -32,7 +32,7 @@ def forced_branches(
 def forced_branches_many(
     backend: Backend, jobs: Sequence[tuple[list[int], Sequence[int]]], suffix_ids: list[int],
     max_new_tokens: int, cached: bool = True, stats: BranchStats | None = None,
-    max_rows: int = 512, max_cache_tokens: int = 131072,
+    max_rows: int = 256, max_cache_tokens: int = 131072,
 ) -> list[list[str | None]]:
     """:func:`forced_branches` for several prefixes at once (``jobs`` = (prefix, cuts)); the
     cached path batches up to ``max_rows`` (prefix, cut) rows per forward, and no more than
