@@ -8,7 +8,10 @@ is off unless asked for.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 ORGANISM_PREFIX = "organism:"
@@ -31,6 +34,27 @@ def resolve_model(ref: str) -> str:
 
         return str(organism_path(ref[len(ORGANISM_PREFIX):]))
     return ref
+
+
+def _is_organism(ref: str, path: str) -> bool:
+    """Organisms load in milliseconds: a progress bar for them is only noise in CLI output."""
+    from ..organisms._build import organisms_dir
+
+    return ref.startswith("organism:") or Path(path).resolve().parent == organisms_dir().resolve()
+
+
+@contextmanager
+def _quiet_progress(quiet: bool) -> Iterator[None]:
+    from transformers.utils import logging as hf_logging
+
+    was = hf_logging.is_progress_bar_enabled()
+    if quiet and was:
+        hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if quiet and was:
+            hf_logging.enable_progress_bar()
 
 
 def load_model(
@@ -61,9 +85,10 @@ def load_model(
                                               trust_remote_code=trust_remote_code)
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
-    model = AutoModelForCausalLM.from_pretrained(
-        path, dtype=dtype, revision=revision, trust_remote_code=trust_remote_code
-    )
+    with _quiet_progress(_is_organism(ref, path)):
+        model = AutoModelForCausalLM.from_pretrained(
+            path, dtype=dtype, revision=revision, trust_remote_code=trust_remote_code
+        )
     model.to(device)  # type: ignore[arg-type]
     model.eval()
     return LoadedModel(model=model, tokenizer=tokenizer, ref=ref, path=path)
