@@ -14,9 +14,11 @@ import sys, time
 from thinkscope.traces import ModelInfo, Trace, TraceStore
 store = TraceStore(sys.argv[1])
 n = int(sys.argv[2])
+delay = float(sys.argv[3])  # paces the killed runs so a kill always lands mid-run
 print("ready", flush=True)
 def traces():
     for i in range(n):
+        time.sleep(delay)
         yield Trace(problem_id=f"p{i}", corpus="kill", model=ModelInfo(id="m"),
                     reasoning=f"value {i * i}")
 store.append(traces(), batch_size=5)
@@ -26,8 +28,8 @@ print("done", flush=True)
 N = 2000
 
 
-def _start(root):
-    return subprocess.Popen([sys.executable, "-c", WRITER, str(root), str(N)],
+def _start(root, delay=0.0):
+    return subprocess.Popen([sys.executable, "-c", WRITER, str(root), str(N), str(delay)],
                             stdout=subprocess.PIPE, text=True)
 
 
@@ -36,7 +38,8 @@ def test_sigkill_then_resume_loses_and_duplicates_nothing(tmp_path):
     rng = random.Random(0)
     kills = 0
     for _ in range(5):
-        proc = _start(root)
+        # at >= 2 ms per trace, five runs of <= 0.6 s cannot write all N traces
+        proc = _start(root, delay=0.002)
         assert proc.stdout.readline().strip() == "ready"
         time.sleep(rng.uniform(0.05, 0.6))
         if proc.poll() is None:
