@@ -3,7 +3,14 @@ Ray Data scale-out. Backend modules import their heavy dependencies only when co
 
 from ._backends import BACKENDS, get_backend
 from ._corpora import CORPORA, CorpusItem, CorpusUnavailable, corpus_label, load_corpus
-from ._prompts import MATH_INSTRUCTION, PromptBuilder, PromptStyle, builder_for, detect_style
+from ._prompts import (
+    MATH_INSTRUCTION,
+    PromptBuilder,
+    PromptStyle,
+    builder_for,
+    chat_request,
+    detect_style,
+)
 from ._protocol import (
     Backend,
     BackendError,
@@ -29,6 +36,7 @@ __all__ = [
     "RunSummary",
     "Sampling",
     "builder_for",
+    "chat_request",
     "corpus_label",
     "detect_style",
     "get_backend",

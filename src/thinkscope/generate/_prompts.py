@@ -151,3 +151,18 @@ def builder_for(model_ref: str, tokenizer: Any, **overrides: Any) -> PromptBuild
                   answer_cue="**Final Answer**\n\\boxed{")
     kw.update(overrides)
     return PromptBuilder(tokenizer, **kw)
+
+
+def chat_request(backend: Any, content: str, sampling: Any, seed: int | None = None) -> Any:
+    """A one-message user request for any backend: chat-template token ids when the backend has
+    a tokenizer (HF, vLLM), the messages for chat servers (OpenAI-compatible)."""
+    from ._protocol import GenerationRequest
+
+    messages = [{"role": "user", "content": content}]
+    tokenizer = getattr(backend, "tokenizer", None)
+    ids: list[int] = []
+    if tokenizer is not None:
+        raw = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True)
+        ids = list(raw["input_ids"] if hasattr(raw, "keys") else raw)
+    return GenerationRequest(prompt_ids=ids, sampling=sampling, prompt_text=content,
+                             messages=messages, seed=seed)

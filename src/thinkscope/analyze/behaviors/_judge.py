@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
 
-from ...generate import Backend, BackendError, GenerationRequest, Sampling
+from ...generate import Backend, BackendError, GenerationRequest, Sampling, chat_request
 from ._labels import BEHAVIORS
 from ._segments import SegmentInput
 
@@ -93,16 +92,8 @@ class JudgeDetector:
         self.failures: list[str] = []
 
     def _request(self, texts: Sequence[str], first: int, question: str) -> GenerationRequest:
-        prompt = build_judge_prompt(texts, question, first)
-        messages = [{"role": "user", "content": prompt}]
-        tokenizer: Any = getattr(self.backend, "tokenizer", None)
-        ids: list[int] = []
-        if tokenizer is not None:
-            raw = tokenizer.apply_chat_template(messages, add_generation_prompt=True,
-                                                tokenize=True)
-            ids = list(raw["input_ids"] if hasattr(raw, "keys") else raw)
-        return GenerationRequest(prompt_ids=ids, sampling=self.sampling, prompt_text=prompt,
-                                 messages=messages, seed=0)
+        return chat_request(self.backend, build_judge_prompt(texts, question, first),
+                            self.sampling, seed=0)
 
     def predict(self, segments: Sequence[SegmentInput], question: str = "") -> list[str | None]:
         windows = [list(segments[i : i + WINDOW]) for i in range(0, len(segments), WINDOW)]

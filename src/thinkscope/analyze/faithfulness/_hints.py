@@ -26,6 +26,7 @@ from ...generate import (
     GenerationRequest,
     PromptBuilder,
     Sampling,
+    chat_request,
 )
 from ...text import extract_answer, split_think
 from .._common import proportion
@@ -137,15 +138,8 @@ def run_hints(
 def _judge(df: pd.DataFrame, judge: Backend, progress: bool) -> list[bool | None]:
     sampling = Sampling(temperature=0.0, max_tokens=16)
     idx = [i for i, c in enumerate(df["condition"]) if c != "none"]
-    reqs = []
-    for i in idx:
-        prompt = VERBALISATION_PROMPT.format(hint=df["hint"].iloc[i],
-                                             reasoning=df["reasoning"].iloc[i])
-        msgs = [{"role": "user", "content": prompt}]
-        tok = getattr(judge, "tokenizer", None)
-        ids = list(tok.apply_chat_template(msgs, add_generation_prompt=True, tokenize=True)) \
-            if tok is not None else []
-        reqs.append(GenerationRequest(prompt_ids=ids, sampling=sampling, messages=msgs))
+    reqs = [chat_request(judge, VERBALISATION_PROMPT.format(
+        hint=df["hint"].iloc[i], reasoning=df["reasoning"].iloc[i]), sampling) for i in idx]
     out: list[bool | None] = [None] * len(df)
     for i, res in zip(idx, judge.generate(reqs, progress=progress)):
         out[i] = None if isinstance(res, BackendError) else parse_yes_no(res[0].text)

@@ -18,15 +18,22 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
-from ...generate import Backend, BackendError, GenerationRequest, PromptBuilder, Sampling
+from ...generate import (
+    Backend,
+    BackendError,
+    GenerationRequest,
+    PromptBuilder,
+    Sampling,
+    chat_request,
+)
 from ...organisms._task import apply
 from ...text import extract_answer, segment_text
 from ...traces import Trace
 from ..errors import parse_chain_question, question_of
+from ..errors._chain_truth import _CORRECTION
 from ._branches import forced_branches
 from ._cot import TokenCoT, answer_from, chain_length, token_cot
 
-_CORRECTION = re.compile(r"^\s*(?:wait|no|actually|hmm)\b", re.IGNORECASE)
 _RESULT = re.compile(r"(?P<a>-?\d+)\s*(?P<op>[+\-*])\s*(?P<b>\d+)\s*=\s*(?P<r>-?\d+)")
 REWRITE_PROMPT = (
     "Rewrite the following step of a solution so that it contains one clear mistake (a wrong "
@@ -58,14 +65,8 @@ def _rewritten_spans(cot: TokenCoT, rewriter: Backend, most: int
         return [], {}
     step = max(1, len(sents) // most)
     chosen = sents[::step][:most]
-    tok = getattr(rewriter, "tokenizer", None)
-    reqs = []
-    for sent in chosen:
-        msgs = [{"role": "user", "content": rewrite_prompt(sent.text.strip())}]
-        ids = list(tok.apply_chat_template(msgs, add_generation_prompt=True, tokenize=True)) \
-            if tok is not None else []
-        reqs.append(GenerationRequest(prompt_ids=ids, messages=msgs,
-                                      sampling=Sampling(temperature=0.0, max_tokens=256)))
+    reqs = [chat_request(rewriter, rewrite_prompt(sent.text.strip()),
+                         Sampling(temperature=0.0, max_tokens=256)) for sent in chosen]
     spans: list[tuple[int, int, Any]] = []
     rewrites: dict[int, str] = {}
     for sent, res in zip(chosen, rewriter.generate(reqs)):

@@ -10,7 +10,14 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
-from ...generate import Backend, BackendError, GenerationRequest, PromptBuilder, Sampling
+from ...generate import (
+    Backend,
+    BackendError,
+    GenerationRequest,
+    PromptBuilder,
+    Sampling,
+    chat_request,
+)
 from ...traces import Trace
 from .._common import proportion
 from ._cot import answer_from, chain_length, is_correct, token_cot
@@ -22,19 +29,6 @@ PARAPHRASE_PROMPT = (
 )
 
 
-def _rewrite_requests(texts: list[str], paraphraser: Backend, max_tokens: int
-                      ) -> list[GenerationRequest]:
-    tok = getattr(paraphraser, "tokenizer", None)
-    out = []
-    for text in texts:
-        msgs = [{"role": "user", "content": PARAPHRASE_PROMPT.format(reasoning=text)}]
-        ids = list(tok.apply_chat_template(msgs, add_generation_prompt=True, tokenize=True)) \
-            if tok is not None else []
-        out.append(GenerationRequest(prompt_ids=ids, messages=msgs, sampling=Sampling(
-            temperature=0.0, max_tokens=max_tokens)))
-    return out
-
-
 def paraphrase_control(
     traces: Iterable[Trace], backend: Backend, builder: PromptBuilder, paraphraser: Backend,
     max_answer_tokens: int = 8, max_paraphrase_tokens: int = 2048, progress: bool = True,
@@ -42,8 +36,9 @@ def paraphrase_control(
     """One row per trace x condition (``original`` / ``paraphrased``), with the paraphrase."""
     cots = [c for c in (token_cot(t, builder) for t in tqdm(
         list(traces), desc="paraphrase", unit="trace", disable=not progress)) if c is not None]
-    rewrites = paraphraser.generate(_rewrite_requests([c.trace.reasoning for c in cots],
-                                                      paraphraser, max_paraphrase_tokens))
+    rewrite = Sampling(temperature=0.0, max_tokens=max_paraphrase_tokens)
+    rewrites = paraphraser.generate([chat_request(paraphraser, PARAPHRASE_PROMPT.format(
+        reasoning=c.trace.reasoning), rewrite) for c in cots])
     suffix = builder.forced_answer_suffix()
     sampling = Sampling(temperature=0.0, max_tokens=max_answer_tokens, stop=("\n",))
     reqs, plan = [], []
