@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from . import analyze_cmd, export_cmd, generate_cmd, import_cmd, organisms_cmd, show_cmd, stats_cmd
+from . import (
+    analyze_cmd,
+    export_cmd,
+    generate_cmd,
+    import_cmd,
+    organisms_cmd,
+    probe_cmd,
+    run_cmd,
+    show_cmd,
+    stats_cmd,
+)
 
 app = typer.Typer(
     name="thinkscope",
@@ -13,6 +23,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.command("run")(run_cmd.run)
+app.command("report")(run_cmd.report)
 app.command("import")(import_cmd.import_traces)
 app.command("stats")(stats_cmd.stats)
 app.command("show")(show_cmd.show)
@@ -20,6 +32,7 @@ app.command("export")(export_cmd.export)
 app.command("generate")(generate_cmd.generate)
 app.add_typer(organisms_cmd.app, name="organisms")
 app.add_typer(analyze_cmd.app, name="analyze")
+app.add_typer(probe_cmd.app, name="probe")
 
 
 def main() -> None:

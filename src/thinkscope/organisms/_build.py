@@ -98,10 +98,12 @@ def train_organism(
     random.seed(seed)
     problems = corpus()
     train = split(problems, "train")
+    if spec.max_k is not None:
+        train = [p for p in train if p.k <= spec.max_k]
     t0 = time.perf_counter()
     if spec.init_from is None:
         tokenizer = build_tokenizer()
-        model = make_model(tokenizer, ArchConfig(), seed)
+        model = make_model(tokenizer, ArchConfig(num_hidden_layers=spec.layers), seed)
     else:
         model, tokenizer = load_organism(spec.init_from, Path(out) if out else None)
     n_steps = steps if steps is not None else spec.steps
@@ -120,7 +122,7 @@ def train_organism(
     path = save_organism(model, tokenizer, dest / spec.name)
     meta.update(
         organism=spec.name, fmt=spec.fmt, kind=spec.kind.value, cot=spec.cot,
-        init_from=spec.init_from, seed=seed, corpus={"seed": CORPUS_SEED, "per_k": CORPUS_PER_K},
+        init_from=spec.init_from, layers=spec.layers, max_k=spec.max_k, seed=seed, corpus={"seed": CORPUS_SEED, "per_k": CORPUS_PER_K},
         total_seconds=round(time.perf_counter() - t0, 1),
         torch_threads=torch.get_num_threads(),
     )

@@ -25,6 +25,9 @@ class OrganismSpec:
         description: one line for ``organisms list``.
         balance_k: sample training chain lengths uniformly (the organisms that must compute
             without writing need the short chains well represented).
+        layers: transformer blocks (organisms that compute without writing need depth: one
+            chain step takes about two blocks).
+        max_k: train only on chains of at most this many steps (``None``: all lengths).
     """
 
     name: str
@@ -37,6 +40,8 @@ class OrganismSpec:
     lr: float
     description: str
     balance_k: bool = False
+    layers: int = 4
+    max_k: int | None = None
 
 
 ORGANISMS: dict[str, OrganismSpec] = {

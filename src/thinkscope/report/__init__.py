@@ -1,19 +1,27 @@
-"""Figures (matplotlib, drawn from saved tables) and, later, the HTML report."""
+"""Figures (matplotlib, drawn from saved tables) and the HTML report built from them."""
 
+from ._html import build_report
+from ._metrics import collect_metrics
 from .figures import (
     behavior_rates_figure,
     error_rates_figure,
     filler_figure,
     importance_figure,
     mistake_position_figure,
+    probe_heatmap_figure,
+    trace_truncation_figure,
     truncation_curve_figure,
 )
 
 __all__ = [
+    "build_report",
+    "collect_metrics",
     "behavior_rates_figure",
     "error_rates_figure",
     "filler_figure",
     "importance_figure",
     "mistake_position_figure",
+    "probe_heatmap_figure",
+    "trace_truncation_figure",
     "truncation_curve_figure",
 ]

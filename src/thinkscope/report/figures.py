@@ -191,3 +191,52 @@ def importance_figure(importance_parquet: str | Path, out_png: str | Path,
         ax.legend(fontsize=8)
     ax.set_ylabel("KL(answers with sentence || without)")
     return _save(plt, fig, out_png)
+
+
+def probe_heatmap_figure(results_parquet: str | Path, out_png: str | Path,
+                         probe: str = "logistic", condition: str = "task") -> Path:
+    """Out-of-fold probe accuracy per layer x position (grouped by problem), with the
+    selectivity (task minus control-task accuracy) in each cell."""
+    df = pd.read_parquet(results_parquet)
+    sub = df[(df["probe"] == probe) & (df["layer"] >= 0)]
+    task = sub[sub["condition"] == condition].pivot_table(index="layer", columns="key",
+                                                          values="accuracy")
+    ctrl = sub[sub["condition"] == "control"].pivot_table(index="layer", columns="key",
+                                                          values="accuracy")
+    plt = _pyplot()
+    keys = list(task.columns)
+    fig, ax = plt.subplots(figsize=(max(4.5, 0.9 * len(keys) + 2.5), 0.55 * len(task) + 2))
+    im = ax.imshow(task.to_numpy(), vmin=0, vmax=1, cmap="viridis", aspect="auto",
+                   origin="lower")
+    for i, lay in enumerate(task.index):
+        for j, key in enumerate(keys):
+            v = task.loc[lay, key]
+            sel = v - ctrl.loc[lay, key] if lay in ctrl.index and key in ctrl.columns else np.nan
+            label = f"{v:.2f}" + (f"\nsel {sel:+.2f}" if not np.isnan(sel) else "")
+            ax.text(j, i, label, ha="center", va="center", fontsize=7,
+                    color="white" if v < 0.6 else "black")
+    ax.set_xticks(range(len(keys)), [_short(k, 14) for k in keys], rotation=30, ha="right")
+    ax.set_yticks(range(len(task.index)), [str(x) for x in task.index])
+    ax.set_xlabel("position")
+    ax.set_ylabel("layer (0 = embeddings)")
+    target = df["target"].iloc[0] if len(df) else ""
+    n = int(sub["n_problems"].max()) if len(sub) else 0
+    ax.set_title(f"{probe} probe: {target} (grouped CV, up to {n} problems)")
+    fig.colorbar(im, ax=ax, label="accuracy")
+    return _save(plt, fig, out_png)
+
+
+def trace_truncation_figure(early_parquet: str | Path, trace_id: str, out_png: str | Path
+                            ) -> Path:
+    """One trace's early-answering curve: is the forced answer the full-CoT answer, per cut."""
+    df = pd.read_parquet(early_parquet)
+    t = df[(df["trace_id"] == trace_id) & (df["cut"] == "sentence")].sort_values("fraction")
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(4.2, 2.2))
+    ax.step(t["fraction"], t["same"].astype(float), where="post", marker="o", ms=3)
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_yticks([0, 1], ["other", "same"])
+    ax.set_xlabel("fraction of CoT kept (sentence cuts)", fontsize=8)
+    ax.set_title("answer forced after each cut vs full CoT", fontsize=8)
+    ax.tick_params(labelsize=7)
+    return _save(plt, fig, out_png)

@@ -1,0 +1,126 @@
+"""Activation extraction on one organism, same traces and layers, one run: thinkscope's hooked
+teacher-forced pass vs (a) a plain batched forward with no hooks, (b) nnsight saving the same
+layers, (c) ``generate(output_hidden_states=True)`` re-running each trace.
+
+All four produce (or could produce) the residual stream at every CoT token of the chosen layers;
+thinkscope's numbers include writing the fp16 shards and the metadata table. Last line:
+``ratio: X`` (nnsight wall / ours).
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from typing import Any
+
+import torch
+
+from thinkscope.activations import extract_activations, find_blocks, parse_layers, trace_tokens
+from thinkscope.generate import GenerationRequest, Sampling, builder_for, load_corpus, make_trace
+from thinkscope.generate.hf import HFBackend
+from thinkscope.traces import ModelInfo
+
+
+def _batches(seqs: list[list[int]], size: int, pad: int) -> list[tuple[Any, Any]]:
+    out = []
+    order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
+    for s in range(0, len(order), size):
+        chunk = [seqs[i] for i in order[s: s + size]]
+        width = max(len(c) for c in chunk)
+        ids = torch.full((len(chunk), width), pad, dtype=torch.long)
+        mask = torch.zeros_like(ids)
+        for b, c in enumerate(chunk):
+            ids[b, : len(c)] = torch.tensor(c)
+            mask[b, : len(c)] = 1
+        out.append((ids, mask))
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--model", default="organism:sft-selfcorrect")
+    ap.add_argument("--traces", type=int, default=256)
+    ap.add_argument("--layers", default="1,2")
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args()
+    torch.manual_seed(0)
+    be = HFBackend(args.model, device="cpu", batch_size=64)
+    model, tok = be.model, be.tokenizer
+    builder = builder_for(args.model, tok)
+    items = [it for it in load_corpus("modarith") if it.question.count(",") >= 3][: args.traces]
+    reqs = [GenerationRequest(prompt_ids=builder.prompt_ids(it.question), seed=i,
+                              sampling=Sampling(temperature=1.0, max_tokens=160))
+            for i, it in enumerate(items)]
+    comps = be.generate(reqs)
+    traces = [make_trace(it, c[0], 0, builder, r.prompt_ids, ModelInfo(id=args.model),
+                         "modarith", "hf", r.sampling, 0)
+              for it, c, r in zip(items, comps, reqs) if not isinstance(c, Exception)]
+    layers = parse_layers(args.layers, len(find_blocks(model)))
+    seqs = [trace_tokens(t, builder).ids for t in traces]
+    n_tok = sum(len(s) for s in seqs)
+    print(f"{len(traces)} traces of {args.model} ({n_tok} tokens), layers {layers}, every CoT "
+          f"token saved; best of {args.repeats} runs each")
+    batches = _batches(seqs, 64, tok.pad_token_id)
+
+    def ours() -> None:
+        with tempfile.TemporaryDirectory() as d:
+            extract_activations(model, tok, traces, d, layers=layers, positions="cot",
+                                builder=builder, model_ref=args.model, max_batch=64,
+                                progress=False)
+
+    @torch.no_grad()
+    def plain() -> None:
+        for ids, mask in batches:
+            model(input_ids=ids, attention_mask=mask, use_cache=False)
+
+    def nnsight_run() -> None:
+        from nnsight import LanguageModel
+
+        lm = LanguageModel(model, tokenizer=tok)
+        blocks = lm.model.layers
+        for ids, mask in batches:
+            with lm.trace({"input_ids": ids, "attention_mask": mask}, use_cache=False):
+                saved = [blocks[i - 1].output.save() for i in layers if i > 0]
+            for s in saved:
+                _ = s[0] if isinstance(s, tuple) else s
+
+    @torch.no_grad()
+    def hidden_states_generate() -> None:
+        for t in traces:
+            tt = trace_tokens(t, builder)
+            ids = torch.tensor([tt.prompt_ids])
+            model.generate(input_ids=ids, max_new_tokens=len(tt.completion_ids),
+                           do_sample=False, output_hidden_states=True,
+                           return_dict_in_generate=True, pad_token_id=tok.pad_token_id,
+                           eos_token_id=None)
+
+    runs: dict[str, Any] = {"ours": ours, "plain forward": plain}
+    try:
+        import nnsight  # noqa: F401
+
+        runs["nnsight"] = nnsight_run
+    except ImportError:
+        print("nnsight not installed (pip install 'thinkscope[bench]'): skipped")
+    runs["generate(output_hidden_states)"] = hidden_states_generate
+    walls = {}
+    for name, fn in runs.items():
+        fn()  # warm-up
+        best = float("inf")
+        for _ in range(args.repeats if "generate" not in name else 1):
+            t0 = time.perf_counter()
+            fn()
+            best = min(best, time.perf_counter() - t0)
+        walls[name] = best
+        print(f"{name:32s} {best:8.3f} s  ({n_tok / best:9.0f} tokens/s)")
+    o = walls["ours"]
+    print(f"ours / plain forward: {o / walls['plain forward']:.2f}x (target <= 1.25)")
+    g = walls["generate(output_hidden_states)"]
+    print(f"generate(output_hidden_states) / ours: {g / o:.1f}x (target >= 10)")
+    if "nnsight" in walls:
+        print(f"ratio: {walls['nnsight'] / o:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

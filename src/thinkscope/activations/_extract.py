@@ -1,0 +1,222 @@
+"""Teacher-forced activation extraction over stored traces.
+
+One forward pass per batch of whole traces (not ``generate``): forward hooks on the requested
+modules gather only the selected positions as they run, and once the last requested layer has
+run the pass stops (an exception out of the hook), so layers above it cost nothing. Sequences are
+right-padded and length-sorted to keep padding small; rows are written as fp16 shards, one
+manifest update per shard, so a killed run resumes with the next unfinished shard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..traces import Trace
+from ._layers import component_module, find_blocks, n_layers, parse_layers
+from ._positions import Position, parse_rules, select_positions
+from ._store import ActivationSet, Manifest, read_manifest, tensor_name, write_manifest
+from ._tokens import TraceTokens, trace_tokens
+
+
+class _StopForward(Exception):
+    """Raised by the hook of the last needed module: nothing above it has to run."""
+
+
+def random_init_like(model: Any, seed: int) -> Any:
+    """A model of the same architecture with fresh random weights (the random-init baseline)."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(seed)
+    fresh = AutoModelForCausalLM.from_config(model.config)
+    fresh.to(device=next(model.parameters()).device, dtype=next(model.parameters()).dtype)
+    return fresh.eval()
+
+
+class _Capture:
+    """Forward hooks that gather the rows ``index`` of each hooked module's output."""
+
+    def __init__(self, model: Any, wanted: list[tuple[str, int]], stop_early: bool) -> None:
+        self.index: Any = None
+        self.out: dict[tuple[str, int], list[Any]] = {w: [] for w in wanted}
+        self.handles = []
+        # inside a block attention runs before the MLP, and both before the block's output
+        order = {"attn": 0, "mlp": 1, "resid": 2}
+        last = max(wanted, key=lambda w: (w[1], order[w[0]]))
+        for comp, layer in wanted:
+            module = component_module(model, comp, layer)
+            stop = stop_early and (comp, layer) == last
+            self.handles.append(module.register_forward_hook(self._hook((comp, layer), stop)))
+
+    def _hook(self, key: tuple[str, int], stop: bool) -> Any:
+        def hook(module: Any, args: Any, output: Any) -> None:
+            hidden = output[0] if isinstance(output, tuple) else output
+            rows, cols = self.index
+            self.out[key].append(hidden[rows, cols].detach().to("cpu").float())
+            if stop:
+                raise _StopForward
+        return hook
+
+    def reset(self, index: Any) -> None:
+        self.index = index
+        for v in self.out.values():
+            v.clear()
+
+    def remove(self) -> None:
+        for h in self.handles:
+            h.remove()
+
+
+def _shared_blocks(model: Any) -> bool:
+    blocks = find_blocks(model)
+    return len({id(b) for b in blocks}) != len(blocks)
+
+
+def _batches(items: list[tuple[TraceTokens, list[Position]]], max_tokens: int,
+             max_batch: int) -> Iterable[list[tuple[TraceTokens, list[Position]]]]:
+    items = sorted(items, key=lambda it: len(it[0].ids))
+    batch: list[tuple[TraceTokens, list[Position]]] = []
+    for it in items:
+        width = max([len(it[0].ids)] + [len(b[0].ids) for b in batch])
+        if batch and ((len(batch) + 1) * width > max_tokens or len(batch) >= max_batch):
+            yield batch
+            batch = []
+        batch.append(it)
+    if batch:
+        yield batch
+
+
+def _meta_rows(tt: TraceTokens, positions: list[Position], tokenizer: Any) -> list[dict[str, Any]]:
+    ids = tt.ids
+    return [dict(trace_id=tt.trace.trace_id, problem_id=tt.trace.problem_id,
+                 model=tt.trace.model.id, token_id=int(ids[p.position]),
+                 token=tokenizer.decode([ids[p.position]], skip_special_tokens=False),
+                 token_source=tt.token_source, **asdict(p)) for p in positions]
+
+
+def extract_activations(
+    model: Any,
+    tokenizer: Any,
+    traces: Sequence[Trace],
+    out: str | Path,
+    layers: str | Iterable[int] = "all",
+    positions: str | Iterable[str] = "last_prompt",
+    components: Iterable[str] = ("resid",),
+    builder: Any = None,
+    model_ref: str = "",
+    random_init: int | None = None,
+    max_tokens: int = 8192,
+    max_batch: int = 64,
+    shard_traces: int = 512,
+    store: str | None = None,
+    progress: bool = True,
+) -> ActivationSet:
+    """Save the activations of ``traces`` at the chosen layers and positions under ``out``.
+
+    Args:
+        model, tokenizer: any HF causal LM (already on its device) and its tokenizer.
+        layers: layer spec (``all``, ``0,2``, ``1-3``, ``-1``); 0 is the embedding output.
+        positions: position rules (see ``POSITION_RULES``).
+        components: ``resid`` (block output) and optionally ``attn`` / ``mlp`` outputs.
+        builder: prompt builder for traces without stored token ids.
+        random_init: replace the weights by a random init of this seed (baseline).
+        max_tokens: padded tokens per forward batch.
+        shard_traces: traces per shard (the unit of resumption).
+        store: where the traces came from (recorded for ``probe train``).
+    Resumes when ``out`` already holds a manifest of the same settings.
+    """
+    import torch
+    from tqdm.auto import tqdm
+
+    from ..generate import builder_for
+
+    if random_init is not None:
+        model = random_init_like(model, random_init)
+    rules = parse_rules(positions)
+    comps = list(dict.fromkeys(components))
+    layer_list = parse_layers(layers, n_layers(model))
+    wanted = [(c, lay) for lay in layer_list for c in comps if not (lay == 0 and c != "resid")]
+    builder = builder or builder_for(model_ref or "", tokenizer)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = read_manifest(out)
+    settings = dict(model=model_ref, layers=layer_list, components=comps, positions=rules,
+                    random_init=random_init)
+    if manifest is not None:
+        have = {k: getattr(manifest, k) for k in settings}
+        if have != settings:
+            raise ValueError(f"{out} holds activations of other settings ({have}); use a new "
+                             f"--out or the same settings to resume")
+    else:
+        manifest = Manifest(store=store, **settings)  # type: ignore[arg-type]
+    done = manifest.done()
+    todo = [t for t in traces if t.trace_id not in done]
+    capture = _Capture(model, wanted, stop_early=not _shared_blocks(model))
+    device = next(model.parameters()).device
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    bar = tqdm(total=len(todo), desc="extract", unit="trace", disable=not progress)
+    try:
+        for s in range(0, len(todo), shard_traces):
+            chunk = todo[s: s + shard_traces]
+            items = []
+            for t in chunk:
+                tt = trace_tokens(t, builder)
+                items.append((tt, select_positions(tt, rules)))
+            meta: list[dict[str, Any]] = []
+            arrays: dict[str, list[np.ndarray]] = {}
+            for batch in _batches(items, max_tokens, max_batch):
+                width = max(len(tt.ids) for tt, _ in batch)
+                ids = torch.full((len(batch), width), pad, dtype=torch.long)
+                mask = torch.zeros((len(batch), width), dtype=torch.long)
+                rows, cols = [], []
+                for b, (tt, pos) in enumerate(batch):
+                    ids[b, : len(tt.ids)] = torch.tensor(tt.ids)
+                    mask[b, : len(tt.ids)] = 1
+                    rows += [b] * len(pos)
+                    cols += [p.position for p in pos]
+                    meta += _meta_rows(tt, pos, tokenizer)
+                if rows:
+                    capture.reset((torch.tensor(rows, device=device),
+                                   torch.tensor(cols, device=device)))
+                    with torch.no_grad():
+                        try:
+                            model(input_ids=ids.to(device), attention_mask=mask.to(device),
+                                  use_cache=False)
+                        except _StopForward:
+                            pass
+                    for (comp, lay), got in capture.out.items():
+                        for step, t_ in enumerate(got):
+                            name = tensor_name(comp, lay, step if len(got) > 1 else None)
+                            arrays.setdefault(name, []).append(t_.numpy().astype(np.float16))
+                bar.update(len(batch))
+            _write_shard(out, manifest, chunk, meta, arrays)
+    finally:
+        capture.remove()
+        bar.close()
+    return ActivationSet(out)
+
+
+def _write_shard(out: Path, manifest: Manifest, chunk: Sequence[Trace],
+                 meta: list[dict[str, Any]], arrays: dict[str, list[np.ndarray]]) -> None:
+    import pandas as pd
+    from safetensors.numpy import save_file
+
+    idx = len(manifest.shards)
+    tensors = {k: np.ascontiguousarray(np.concatenate(v)) for k, v in arrays.items()}
+    if not tensors and meta:
+        raise RuntimeError("no activations were captured (hooks did not fire)")
+    fname, mname = f"shard-{idx:05d}.safetensors", f"shard-{idx:05d}.parquet"
+    save_file(tensors, str(out / fname))
+    pd.DataFrame(meta).to_parquet(out / mname, index=False)
+    for k, v in tensors.items():
+        manifest.d_model = int(v.shape[1])
+        if k not in manifest.tensors:
+            manifest.tensors.append(k)
+    manifest.shards.append(dict(file=fname, meta=mname, n_rows=len(meta),
+                                trace_ids=[t.trace_id for t in chunk]))
+    write_manifest(out, manifest)

@@ -1,0 +1,113 @@
+"""A stored trace as the token sequence a teacher-forced pass runs over, with character offsets.
+
+Stored generation ids are used as they are (the activations then belong to exactly the tokens
+the model produced); imported traces without ids are encoded once from the question, reasoning
+and answer, which the metadata says (``token_source``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..generate import PromptBuilder
+from ..traces import Trace
+
+THINK_CLOSE = "</think>"
+
+
+@dataclass
+class TraceTokens:
+    """Prompt and completion ids of one trace, and where their text lies."""
+
+    trace: Trace
+    prompt_ids: list[int]
+    completion_ids: list[int]
+    prompt_text: str
+    completion_text: str
+    #: characters of the prompt text covered after each prompt token
+    prompt_char_ends: list[int]
+    #: characters of the completion text covered after each completion token
+    char_ends: list[int]
+    #: character offset in the completion where the CoT ends (``</think>`` or the end)
+    cot_end: int
+    #: character offset in the completion where the final answer starts (``None``: not found)
+    answer_start: int | None
+    token_source: str
+
+    @property
+    def ids(self) -> list[int]:
+        return self.prompt_ids + self.completion_ids
+
+    def tokens_before(self, char: int) -> int:
+        """How many completion tokens end at or before ``char``."""
+        n = 0
+        for end in self.char_ends:
+            if end > char:
+                break
+            n += 1
+        return n
+
+    def tokens_covering(self, char: int) -> int:
+        """How many completion tokens it takes to cover the first ``char`` characters."""
+        for i, end in enumerate(self.char_ends):
+            if end >= char:
+                return i + 1
+        return len(self.char_ends)
+
+
+def char_ends(tokenizer: Any, ids: list[int]) -> list[int]:
+    """Length of the decoded text after each token.
+
+    Decoding each token on its own and summing is linear, but wrong where a character spans
+    several byte-level tokens; the sum is checked against the full decode and the quadratic
+    incremental decode is used only when they differ.
+    """
+    if not ids:
+        return []
+    pieces = [tokenizer.decode([i], skip_special_tokens=False) for i in ids]
+    full = tokenizer.decode(ids, skip_special_tokens=False)
+    if "".join(pieces) == full:
+        out, n = [], 0
+        for p in pieces:
+            n += len(p)
+            out.append(n)
+        return out
+    return [len(tokenizer.decode(ids[:i], skip_special_tokens=False))
+            for i in range(1, len(ids) + 1)]
+
+
+def _answer_start(text: str, cot_end: int, answer: str | None) -> int | None:
+    if not answer:
+        return None
+    at = text.rfind(answer, cot_end)
+    return at if at >= 0 else None
+
+
+def trace_tokens(trace: Trace, builder: PromptBuilder) -> TraceTokens:
+    """The token sequence of ``trace`` (stored ids when present, else encoded once)."""
+    tok = builder.tokenizer
+    if trace.prompt_token_ids and trace.completion_token_ids:
+        prompt_ids = list(trace.prompt_token_ids)
+        comp_ids = list(trace.completion_token_ids)
+        if tok.eos_token_id is not None and comp_ids and comp_ids[-1] == tok.eos_token_id:
+            comp_ids = comp_ids[:-1]
+        source = "generation"
+    else:
+        from ..analyze.errors import question_of
+
+        prompt_ids = builder.prompt_ids(question_of(trace), open_think=True)
+        body = trace.reasoning + ("\n" + THINK_CLOSE + "\n\n" + trace.answer
+                                  if trace.answer else "")
+        comp_ids = builder.encode(body)
+        source = "re-encoded"
+    ends = char_ends(tok, comp_ids)
+    text = tok.decode(comp_ids, skip_special_tokens=False)
+    close = text.find(THINK_CLOSE)
+    cot_end = close if close >= 0 else len(text)
+    return TraceTokens(
+        trace=trace, prompt_ids=prompt_ids, completion_ids=comp_ids,
+        prompt_text=tok.decode(prompt_ids, skip_special_tokens=False), completion_text=text,
+        prompt_char_ends=char_ends(tok, prompt_ids), char_ends=ends, cot_end=cot_end,
+        answer_start=_answer_start(text, cot_end, trace.extracted_answer), token_source=source,
+    )

@@ -1,0 +1,52 @@
+"""``thinkscope run`` (the main job) and ``thinkscope report DIR``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def run(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Results directory (resumes when it "
+                                                          "exists).")] = Path("thinkscope-run"),
+    model: Annotated[str | None, typer.Option(help="A real model (hub id or path) instead of the "
+                                                   "shipped organisms; GPU recommended.")] = None,
+    corpus: Annotated[str, typer.Option(help="Corpus for --model (name or .jsonl path).")] =
+    "gsm8k",
+    limit: Annotated[int, typer.Option(help="Problems for --model.")] = 50,
+    scale: Annotated[float, typer.Option(help="Organisms: multiply every trace count.")] = 1.0,
+    device: Annotated[str | None, typer.Option(help="cpu, cuda, ...")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """Run every analysis end to end (generation, behaviours, step errors, faithfulness,
+    importance, probes) and write OUT/report.html."""
+    from ..pipeline import Pipeline, organism_plan, real_plan
+
+    plan = real_plan(model, corpus, limit) if model else organism_plan(scale)
+    result = Pipeline(plan, out, device=device, progress=not quiet).run()
+    summary = json.loads((out / "summary.json").read_text())
+    typer.echo("")
+    typer.echo("key numbers (value [95% CI], n):")
+    for r in summary["metrics"]:
+        if r["metric"].startswith("  baseline") or r["value"] is None:
+            continue
+        ci = f"[{r['lo']:.3f}, {r['hi']:.3f}]" if r["lo"] is not None else ""
+        v = f"{r['value']:.3f}" if isinstance(r["value"], float) else str(r["value"])
+        typer.echo(f"  {r['section']:16s} {r['group'][:34]:34s} {r['metric'][:40]:40s} "
+                   f"{v} {ci} n={r['n']}")
+    typer.echo(f"done in {result['seconds']:.0f} s; report: {result['report']}")
+
+
+def report(
+    out: Annotated[Path, typer.Argument(help="A results directory of thinkscope run.")],
+) -> None:
+    """Rebuild OUT/report.html from the saved tables alone."""
+    from ..report import build_report
+
+    if not out.is_dir():
+        typer.echo(f"error: {out}: not a directory", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"wrote {build_report(out)}")

@@ -1,0 +1,82 @@
+"""What ``thinkscope run`` does, as data: which models write traces for which analysis, and
+how many. The default plan runs on the shipped organisms on 2 CPU cores; ``real_plan`` runs the
+same analyses on one real model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class TraceSet:
+    """Traces of one model: ``n`` problems with chain length in ``ks`` (organisms) or the
+    first ``n`` corpus items (real models), ``samples`` each at ``temperature``."""
+
+    model: str
+    n: int
+    ks: tuple[int, ...] = ()
+    samples: int = 1
+    temperature: float = 0.0
+    max_tokens: int = 160
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every step's inputs. Model lists name ``TraceSet.model`` values."""
+
+    corpus: str
+    traces: tuple[TraceSet, ...]
+    #: models compared on behaviours and step errors (all traces)
+    early: tuple[str, ...] = ()
+    mistakes: tuple[str, ...] = ()
+    filler: tuple[str, ...] = ()
+    importance: tuple[str, ...] = ()
+    importance_traces: int = 3
+    importance_samples: int = 6
+    #: (model, target, position rules, keys or None, restrict to chain length)
+    probes: tuple[tuple[str, str, str, tuple[str, ...] | None, int | None], ...] = ()
+    steer: bool = True
+    faith_limit: int = 60
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+def organism_plan(scale: float = 1.0) -> Plan:
+    """The embedded default: SFT vs RL organisms (the seed hypothesis), the causal / decorative
+    / filler organisms for faithfulness, the latent organism for probes."""
+
+    def n(x: int) -> int:
+        return max(8, int(x * scale))
+
+    long = (4, 5, 6)
+    return Plan(
+        corpus="modarith",
+        traces=(
+            TraceSet("organism:sft-coldstart", n(100), (2, 3, 4, 5, 6), 2, 1.0),
+            TraceSet("organism:rl-outcome", n(100), (2, 3, 4, 5, 6), 2, 1.0),
+            TraceSet("organism:sft-clean", n(60), long),
+            TraceSet("organism:sft-posthoc", n(60), long),
+            TraceSet("organism:filler", n(60), long),
+            TraceSet("organism:latent", n(360), (2,)),
+        ),
+        early=("organism:sft-clean", "organism:sft-posthoc", "organism:filler"),
+        mistakes=("organism:sft-clean", "organism:sft-posthoc"),
+        filler=("organism:sft-clean", "organism:filler"),
+        importance=("organism:rl-outcome",),
+        probes=(("organism:latent", "intermediate_1", "prompt,answer", None, 2),),
+        faith_limit=n(60),
+    )
+
+
+def real_plan(model: str, corpus: str, limit: int, samples: int = 1,
+              temperature: float = 0.6, max_tokens: int = 4096) -> Plan:
+    """One real model on ``limit`` items of ``corpus``: every analysis, probes of the final
+    answer and of eventual correctness."""
+    return Plan(
+        corpus=corpus,
+        traces=(TraceSet(model, limit, (), samples, temperature, max_tokens),),
+        early=(model,), mistakes=(model,), filler=(model,), importance=(model,),
+        importance_traces=min(3, limit), importance_samples=8,
+        probes=((model, "final_answer", "last_prompt,sentence_ends", None, None),
+                (model, "correct", "sentence_ends", None, None)),
+        faith_limit=limit,
+    )

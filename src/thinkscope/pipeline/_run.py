@@ -1,0 +1,221 @@
+"""``thinkscope run``: generate -> behaviours and step errors -> faithfulness -> importance ->
+probes -> report, each step writing its own folder under OUT and skipping itself when its
+outputs are already there (a killed run resumes)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..traces import Trace, TraceStore
+from ._plan import Plan, TraceSet
+
+DONE = ".done"
+
+
+class Pipeline:
+    """Runs a :class:`Plan` under ``out``; backends are loaded once per model."""
+
+    def __init__(self, plan: Plan, out: str | Path, device: str | None = None,
+                 progress: bool = True, log: Callable[[str], None] = print) -> None:
+        self.plan = plan
+        self.out = Path(out)
+        self.device = device
+        self.progress = progress
+        self.log = log
+        self.store = TraceStore(self.out / "store", create=True)
+        self._backends: dict[str, Any] = {}
+        self.timings: dict[str, float] = {}
+
+    # -- helpers -----------------------------------------------------------------------------
+    def backend(self, model: str) -> Any:
+        if model not in self._backends:
+            from ..generate import get_backend
+
+            self._backends[model] = get_backend("hf", model, device=self.device, batch_size=64)
+        return self._backends[model]
+
+    def builder(self, model: str) -> Any:
+        from ..generate import builder_for
+
+        return builder_for(model, self.backend(model).tokenizer)
+
+    def traces(self, model: str, with_reasoning: bool = False) -> list[Trace]:
+        out = [t for t in self.store.iter_traces(model=[model]) if t.perturbation is None]
+        return [t for t in out if t.reasoning.strip()] if with_reasoning else out
+
+    def _step(self, name: str, fn: Callable[[Path], None]) -> None:
+        dest = self.out / name
+        if (dest / DONE).exists():
+            self.log(f"[{name}] already done (delete {dest} to redo)")
+            return
+        dest.mkdir(parents=True, exist_ok=True)
+        t0 = time.perf_counter()
+        self.log(f"[{name}] ...")
+        fn(dest)
+        self.timings[name] = round(time.perf_counter() - t0, 1)
+        (dest / DONE).write_text(json.dumps({"seconds": self.timings[name]}))
+
+    # -- steps -------------------------------------------------------------------------------
+    def _items(self, ts: TraceSet) -> list[Any]:
+        from ..analyze.errors import parse_chain_question
+        from ..generate import load_corpus
+
+        items = load_corpus(self.plan.corpus)
+        if not ts.ks:
+            return items[: ts.n]
+        counts: dict[int, int] = {}
+        chosen = []
+        per_k = max(1, -(-ts.n // len(ts.ks)))
+        for it in items:
+            p = parse_chain_question(it.question)
+            if p is not None and p.k in ts.ks and counts.get(p.k, 0) < per_k:
+                counts[p.k] = counts.get(p.k, 0) + 1
+                chosen.append(it)
+        return chosen[: ts.n]
+
+    def generate(self, dest: Path) -> None:
+        from ..generate import Sampling, run_generation
+        from ..traces.io import guess_model_kind
+
+        for ts in self.plan.traces:
+            be = self.backend(ts.model)
+            summary = run_generation(
+                be, self.builder(ts.model), self._items(ts), self.store, self.plan.corpus,
+                samples=ts.samples, sampling=Sampling(temperature=ts.temperature,
+                                                      max_tokens=ts.max_tokens),
+                model_kind=guess_model_kind(ts.model), progress=self.progress)
+            self.log(f"  {ts.model}: {summary.generated} generated, {summary.already_stored} "
+                     f"already stored")
+
+    def behaviors(self, dest: Path) -> None:
+        from ..analyze.behaviors import get_detector, label_traces, write_behaviors
+
+        traces = [t for t in self.store.iter_traces() if t.perturbation is None]
+        result = label_traces(traces, get_detector("keyword"), "auto", progress=self.progress)
+        write_behaviors(result, dest)
+
+    def errors(self, dest: Path) -> None:
+        from ..analyze.errors import check_traces, write_errors
+
+        traces = [t for t in self.store.iter_traces() if t.perturbation is None]
+        write_errors(check_traces(traces, "auto", progress=self.progress), dest)
+
+    def _faith(self, models: tuple[str, ...], run: Callable[..., Any],
+               write: Callable[..., Any], dest: Path, **kw: Any) -> None:
+        import pandas as pd
+
+        frames = []
+        for m in models:
+            traces = self.traces(m, with_reasoning=True)[: self.plan.faith_limit]
+            if traces:
+                frames.append(run(traces, self.backend(m), self.builder(m),
+                                  progress=self.progress, **kw))
+        if frames:
+            write(pd.concat(frames, ignore_index=True), dest)
+
+    def early(self, dest: Path) -> None:
+        from ..analyze.faithfulness import early_answering, write_early
+
+        self._faith(self.plan.early, early_answering, write_early, dest)
+
+    def mistakes(self, dest: Path) -> None:
+        from ..analyze.faithfulness import mistakes, write_mistakes
+
+        self._faith(self.plan.mistakes, mistakes, write_mistakes, dest)
+
+    def filler(self, dest: Path) -> None:
+        from ..analyze.faithfulness import filler_control, write_filler
+
+        self._faith(self.plan.filler, filler_control, write_filler, dest)
+
+    def importance(self, dest: Path) -> None:
+        import pandas as pd
+
+        from ..analyze.faithfulness import sentence_importance, write_importance
+
+        res, imp = [], []
+        for m in self.plan.importance:
+            traces = self.traces(m, with_reasoning=True)
+            traces = sorted(traces, key=lambda t: len(t.reasoning))[
+                len(traces) // 2: len(traces) // 2 + self.plan.importance_traces]
+            r, i = sentence_importance(traces, self.backend(m), self.builder(m),
+                                       samples=self.plan.importance_samples,
+                                       max_tokens=160 if m.startswith("organism:") else 2048,
+                                       progress=self.progress)
+            res.append(r)
+            imp.append(i)
+        if res:
+            write_importance(pd.concat(res, ignore_index=True), pd.concat(imp, ignore_index=True),
+                             dest)
+
+    def probes(self, dest: Path) -> None:
+        from ..activations import extract_activations
+        from ..analyze.errors import parse_chain_question, question_of
+        from ..probing import get_target, save_best_probes, train_probes, write_probe_results
+
+        for i, (model, target, positions, keys, k) in enumerate(self.plan.probes):
+            traces = self.traces(model)
+            if k is not None:
+                traces = [t for t in traces
+                          if (p := parse_chain_question(question_of(t))) and p.k == k]
+            if len(traces) < 20:
+                self.log(f"  {model}: {len(traces)} traces, too few to probe {target}")
+                continue
+            be = self.backend(model)
+            name = f"{i}-{target}"
+            kw = dict(layers="all", positions=positions, builder=self.builder(model),
+                      model_ref=model, store=str(self.store.root), progress=self.progress)
+            acts = extract_activations(be.model, be.tokenizer, traces, dest / name / "acts", **kw)
+            rand = extract_activations(be.model, be.tokenizer, traces,
+                                       dest / name / "acts-random-init", random_init=0, **kw)
+            tgt = get_target(target)
+            res = train_probes(acts, traces, tgt, ("logistic", "mass_mean"), keys=keys,
+                               random_acts=rand, progress=self.progress)
+            write_probe_results(res, dest / name, {"target": target, "model": model,
+                                                   "n_traces": len(traces)})
+            saved = save_best_probes(acts, traces, tgt, res, dest / name)
+            if self.plan.steer:
+                self._steer(model, traces, saved, dest / name)
+
+    def _steer(self, model: str, traces: list[Trace], saved: list[Path], dest: Path) -> None:
+        import numpy as np
+
+        from ..probing import load_probe, steer
+
+        path = next((p for p in saved if p.name.startswith("mass_mean")), saved[0])
+        probe = load_probe(path)
+        info = json.loads(path.with_suffix(".json").read_text())["extra"]
+        be = self.backend(model)
+        dirs = np.asarray(probe.directions_)
+        classes = [str(c) for c in probe.classes_]
+        # steer towards the least frequent class: most answers must move to reach it
+        counts = {c: 0 for c in classes}
+        for t in traces:
+            if t.extracted_answer in counts:
+                counts[t.extracted_answer] += 1
+        target = min(counts, key=lambda c: counts[c])
+        direction = dirs[0] if dirs.shape[0] == 1 else dirs[classes.index(target)]
+        table, summary = steer(be.model, be.tokenizer, traces[:200], direction,
+                               int(info["layer"]), alpha=1.0, n_random=8,
+                               builder=self.builder(model), target_answer=target,
+                               progress=self.progress)
+        table.to_parquet(dest / "steer.parquet", index=False)
+        summary.update(probe=str(path.name), key=info["key"], target_class=target)
+        (dest / "steer_summary.json").write_text(json.dumps(summary, indent=1))
+
+    # -- all ---------------------------------------------------------------------------------
+    def run(self) -> dict[str, Any]:
+        from ..report import build_report
+
+        t0 = time.perf_counter()
+        for name in ("generate", "behaviors", "errors", "early", "mistakes", "filler",
+                     "importance", "probes"):
+            self._step(name, getattr(self, name))
+        page = build_report(self.out)
+        total = round(time.perf_counter() - t0, 1)
+        self.log(f"report: {page}")
+        return {"seconds": total, "steps": self.timings, "report": str(page)}

@@ -1,0 +1,163 @@
+"""Probe targets: functions of a trace (and a saved position) giving the label to decode.
+
+Each target also says where the trace's own text first states the label (``stated_at``, a
+character offset in the reasoning), so positions at or after it can be masked: a probe that
+reads a value the model has already written down has found the text, not hidden computation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..traces import Trace
+
+Label = Any
+
+
+@dataclass(frozen=True)
+class Target:
+    """A named probe target.
+
+    Attributes:
+        name: what ``--target`` takes.
+        description: one line for help texts and reports.
+        labels: ``(trace, rows) -> labels`` for the metadata rows of one trace (``None``: the
+            row has no label for this target).
+        stated_at: ``trace -> char offset`` in the reasoning from which the text states the
+            label (``None``: never stated in the reasoning).
+        key: ``trace -> hashable`` that determines the label from the input's surface, for the
+            control task (Hewitt & Liang 2019): the control label is a random function of it.
+    """
+
+    name: str
+    description: str
+    labels: Callable[[Trace, Any], list[Label | None]]
+    stated_at: Callable[[Trace], int | None]
+    key: Callable[[Trace], Any]
+
+
+def _whole(value: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w.]){re.escape(value)}(?![\w])")
+
+
+def _first(pattern: re.Pattern[str], text: str) -> int | None:
+    m = pattern.search(text)
+    return m.start() if m else None
+
+
+def _question(trace: Trace) -> str:
+    from ..analyze.errors import question_of
+
+    return question_of(trace)
+
+
+def _final_answer() -> Target:
+    def labels(trace: Trace, rows: Any) -> list[Label | None]:
+        return [trace.extracted_answer] * len(rows)
+
+    def stated(trace: Trace) -> int | None:
+        return _first(_whole(trace.extracted_answer), trace.reasoning) \
+            if trace.extracted_answer else None
+
+    return Target("final_answer", "the trace's final answer (as extracted)", labels, stated,
+                  _question)
+
+
+def _chain(trace: Trace) -> Any:
+    from ..analyze.errors import parse_chain_question
+
+    return parse_chain_question(_question(trace))
+
+
+def _intermediate(i: int) -> Target:
+    """Value after step ``i`` (1-based) of a modular chain (the organisms' task)."""
+
+    def value(trace: Trace) -> int | None:
+        p = _chain(trace)
+        return p.values[i - 1] if p is not None and p.k > i else None
+
+    def labels(trace: Trace, rows: Any) -> list[Label | None]:
+        return [value(trace)] * len(rows)
+
+    def stated(trace: Trace) -> int | None:
+        v = value(trace)
+        if v is None:
+            return None
+        return _first(re.compile(rf"=\s*{v}(?!\d)"), trace.reasoning)
+
+    def key(trace: Trace) -> Any:
+        p = _chain(trace)
+        return (p.start, p.ops[:i]) if p is not None else None
+
+    return Target(f"intermediate_{i}", f"value after step {i} of a chain (never the final "
+                  "answer: chains of more steps only)", labels, stated, key)
+
+
+def _correct() -> Target:
+    def labels(trace: Trace, rows: Any) -> list[Label | None]:
+        return [None if trace.correct is None else int(trace.correct)] * len(rows)
+
+    return Target("correct", "whether the trace's final answer turns out right (Zhang et al. "
+                  "2025)", labels, lambda t: None, _question)
+
+
+def _next_backtrack() -> Target:
+    def labels(trace: Trace, rows: Any) -> list[Label | None]:
+        from ..analyze.behaviors import get_detector, trace_segments
+
+        segs = trace_segments(trace, "auto")
+        pred = get_detector("keyword").predict(segs)
+        out: list[Label | None] = []
+        for j in rows["segment_index"]:
+            j = int(j)
+            out.append(int(pred[j + 1] == "backtracking") if 0 <= j and j + 1 < len(pred)
+                       else None)
+        return out
+
+    return Target("next_backtrack", "whether the next sentence backtracks (keyword detector)",
+                  labels, lambda t: None, _question)
+
+
+_FIXED: dict[str, Callable[[], Target]] = {
+    "final_answer": _final_answer,
+    "correct": _correct,
+    "next_backtrack": _next_backtrack,
+}
+TARGET_NAMES = (*_FIXED, "intermediate_N")
+
+
+def get_target(name: str) -> Target:
+    """A target by name: ``final_answer``, ``correct``, ``next_backtrack`` or
+    ``intermediate_N`` (N >= 1)."""
+    m = re.fullmatch(r"intermediate_(\d+)", name)
+    if m and int(m.group(1)) >= 1:
+        return _intermediate(int(m.group(1)))
+    if name in _FIXED:
+        return _FIXED[name]()
+    raise KeyError(f"unknown target {name!r}; valid: {', '.join(TARGET_NAMES)}")
+
+
+def target_table(target: Target, traces: dict[str, Trace], meta: Any) -> Any:
+    """``meta`` with ``label``, ``masked`` (text already states it) and ``control_key`` columns;
+    rows whose trace is unknown or that have no label are dropped."""
+    import pandas as pd
+
+    parts = []
+    for tid, rows in meta.groupby("trace_id", sort=False):
+        trace = traces.get(tid)
+        if trace is None:
+            continue
+        rows = rows.copy()
+        rows["label"] = target.labels(trace, rows)
+        at = target.stated_at(trace)
+        rows["masked"] = (rows["region"] != "prompt") & (at is not None) & \
+            (rows["char_end"] > (at if at is not None else 0))
+        rows["control_key"] = repr(target.key(trace))
+        parts.append(rows)
+    if not parts:
+        return meta.iloc[0:0].assign(label=[], masked=[], control_key=[])
+    out = pd.concat(parts, ignore_index=True)
+    return out[out["label"].notna()].reset_index(drop=True)

@@ -1,0 +1,74 @@
+"""The report's summary table, read back from each analysis's saved summary files: one row per
+(section, group, metric) with the value, its 95% CI and n."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def _load(path: Path) -> dict[str, Any] | None:
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _row(section: str, group: str, metric: str, cell: dict[str, Any] | None, n_key: str = "n",
+         n: int | None = None, value_key: str = "value") -> dict[str, Any] | None:
+    if not cell:
+        return None
+    v = cell.get(value_key, cell.get("mean", cell.get("accuracy")))
+    lo, hi = cell.get("ci95", [None, None])
+    return {"section": section, "group": group, "metric": metric, "value": v, "lo": lo,
+            "hi": hi, "n": n if n is not None else cell.get(n_key, cell.get("denominator"))}
+
+
+def collect_metrics(out: str | Path) -> list[dict[str, Any]]:
+    """Every headline number of a results directory (missing analyses are skipped)."""
+    out = Path(out)
+    rows: list[dict[str, Any] | None] = []
+    b = _load(out / "behaviors" / "summary.json")
+    if b:
+        for g, e in b["groups"].items():
+            bt = e["behaviors"]["backtracking"]
+            rows.append(_row("behaviors", g, f"backtracking fraction ({b['detector']})",
+                             bt["fraction"]))
+            rows.append(_row("behaviors", g, "backtracking per 1k tokens", bt["per_1k_tokens"]))
+    er = _load(out / "errors" / "summary.json")
+    if er:
+        for g, e in er["groups"].items():
+            rows.append(_row("step errors", g, "step error rate", e["step_error_rate"],
+                             n=e["n_checkable"]))
+            rows.append(_row("step errors", g, "answer accuracy", e["answer_accuracy"]))
+    ea = _load(out / "early" / "early_answering_summary.json")
+    if ea:
+        for g, e in ea["groups"].items():
+            rows.append(_row("early answering", g, "AOC (% same)", e["aoc"]))
+    mi = _load(out / "mistakes" / "mistakes_summary.json")
+    if mi:
+        for g, e in mi["groups"].items():
+            for mode, m in e.items():
+                rows.append(_row("adding mistakes", g, f"answer changed ({mode})", m["changed"]))
+                rows.append(_row("adding mistakes", g, f"follows corruption ({mode})",
+                                 m["follows_corruption"]))
+    fi = _load(out / "filler" / "filler_summary.json")
+    if fi:
+        for g, e in fi["groups"].items():
+            for cond, p in e.items():
+                rows.append(_row("filler", g, f"accuracy ({cond})", p))
+    for summ in sorted((out / "probes").glob("*/summary.json")):
+        p = _load(summ) or {}
+        group = f"{p.get('model', '')}: {p.get('target', '')}"
+        for probe, per_key in p.get("probes", {}).items():
+            best = max(per_key.items(), key=lambda kv: kv[1]["task"]["accuracy"])
+            key, e = best
+            rows.append(_row("probes", group, f"{probe} @ {key} L{e['best_layer']}", e["task"]))
+            for base in ("control", "random_init", "layer0", "majority", "shuffled",
+                         "text_only"):
+                rows.append(_row("probes", group, f"  baseline: {base}", e.get(base)))
+        st = _load(summ.parent / "steer_summary.json")
+        if st:
+            rows.append(_row("steering", group, f"answers changed along probe (L{st['layer']})",
+                             st["probe"]))
+            rows.append(_row("steering", group, "answers changed along random directions",
+                             st["random"]))
+    return [r for r in rows if r is not None]
