@@ -123,7 +123,9 @@ def test_recurrent_block_captured_per_step(setup):
     assert set(acts.manifest.tensors) == {"resid.L2.s0", "resid.L2.s1"}
     tt = trace_tokens(traces[0], builder)
     with torch.no_grad():
-        hs = shared(input_ids=torch.tensor([tt.ids]), output_hidden_states=True).hidden_states
+        # no KV cache: a shared block would append its second call to the first call's cache
+        hs = shared(input_ids=torch.tensor([tt.ids]), output_hidden_states=True,
+                    use_cache=False).hidden_states
     pos = len(tt.prompt_ids) - 1
     rows = acts.meta[acts.meta["trace_id"] == traces[0].trace_id]["row"].to_numpy()
     for step, layer in ((0, 2), (1, 3)):

@@ -139,16 +139,16 @@ def _chain_trace(reasoning: str, question: str = "start 4, +7, *3, -5 (mod 10)")
 def test_intermediate_target_labels_and_masks_where_the_text_states_it():
     t = _chain_trace("4+7=1\n1*3=3\n3-5=8\n")
     t.trace_id = "t1"
-    meta = pd.DataFrame({"trace_id": ["t1"] * 3, "problem_id": ["p1"] * 3,
-                         "region": ["prompt", "cot", "cot"], "char_end": [10, 3, 6],
-                         "key": ["last_prompt", "cot2", "cot5"], "row": [0, 1, 2]})
+    meta = pd.DataFrame({"trace_id": ["t1"] * 4, "problem_id": ["p1"] * 4,
+                         "region": ["prompt", "cot", "cot", "cot"], "char_end": [10, 4, 5, 6],
+                         "key": ["last_prompt", "cot3", "cot4", "cot5"], "row": [0, 1, 2, 3]})
     tab = target_table(get_target("intermediate_1"), {"t1": t}, meta)
-    assert list(tab["label"]) == [1, 1, 1]
-    # "=1" is written at characters 3-5: the row that has read it is masked
-    assert list(tab["masked"]) == [False, False, True]
-    assert get_target("intermediate_2").labels(t, meta) == [3, 3, 3]
+    assert list(tab["label"]) == [1, 1, 1, 1]
+    # "1" is character 4: the "=" before it (ends at 4) has not read it, later rows have
+    assert list(tab["masked"]) == [False, False, True, True]
+    assert get_target("intermediate_2").labels(t, meta) == [3] * 4
     # the last step's value is the final answer, not an intermediate one
-    assert get_target("intermediate_3").labels(t, meta) == [None] * 3
+    assert get_target("intermediate_3").labels(t, meta) == [None] * 4
     with pytest.raises(KeyError, match="valid"):
         get_target("nonsense")
 
@@ -162,3 +162,20 @@ def test_next_backtrack_target():
                          "row": [0, 1, 2]})
     labels = get_target("next_backtrack").labels(t, meta)
     assert labels == [1, 0, None]
+
+
+def test_auroc_equals_sklearn():
+    from sklearn.metrics import roc_auc_score
+
+    from thinkscope.probing._evaluate import _auroc
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 4, 300)
+    proba = rng.dirichlet(np.ones(4), 300)
+    proba[np.arange(300), y] += 0.3 * rng.random(300)
+    proba = np.round(proba / proba.sum(1, keepdims=True), 2)  # ties
+    assert _auroc(y, proba, np.arange(4)) == pytest.approx(
+        roc_auc_score(y, proba / proba.sum(1, keepdims=True), multi_class="ovr"), abs=1e-9)
+    yb = (y > 1).astype(int)
+    pb = np.column_stack([1 - proba[:, 0], proba[:, 0]])
+    assert _auroc(yb, pb, np.array([0, 1])) == pytest.approx(roc_auc_score(yb, pb[:, 1]))

@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold
 
 N_BOOT = 300
@@ -81,20 +80,34 @@ def majority_predict(y: np.ndarray, folds: list[tuple[np.ndarray, np.ndarray]]) 
     return pred
 
 
+def _binary_auc(pos: np.ndarray, scores: np.ndarray) -> float | None:
+    """Mann-Whitney AUROC with tied scores sharing their average rank (equal to sklearn's)."""
+    n1 = int(pos.sum())
+    n0 = len(pos) - n1
+    if n1 == 0 or n0 == 0:
+        return None
+    from scipy.stats import rankdata
+
+    ranks = rankdata(scores)
+    return float((ranks[pos].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
 def _auroc(y: np.ndarray, proba: np.ndarray | None, classes: np.ndarray) -> float | None:
+    """Binary AUROC, or the one-vs-rest macro average over the classes present (what
+    ``roc_auc_score(multi_class="ovr")`` computes, without its per-call validation cost: the
+    bootstrap calls this hundreds of times)."""
     if proba is None or len(np.unique(y)) < 2:
         return None
-    try:
-        if len(classes) == 2:
-            return float(roc_auc_score(y == classes[1], proba[:, 1]))
-        present = np.isin(classes, np.unique(y))
-        if present.sum() < 2:
-            return None
-        p = proba[:, present]
-        p = p / np.clip(p.sum(1, keepdims=True), 1e-12, None)
-        return float(roc_auc_score(y, p, multi_class="ovr", labels=classes[present]))
-    except ValueError:
+    if len(classes) == 2:
+        return _binary_auc(y == classes[1], proba[:, 1])
+    present = [i for i, c in enumerate(classes) if (y == c).any()]
+    if len(present) < 2:
         return None
+    p = proba[:, present]
+    p = p / np.clip(p.sum(1, keepdims=True), 1e-12, None)
+    aucs = [_binary_auc(y == classes[i], p[:, j]) for j, i in enumerate(present)]
+    vals = [a for a in aucs if a is not None]
+    return float(np.mean(vals)) if vals else None
 
 
 def score(y: np.ndarray, pred: np.ndarray, groups: np.ndarray, proba: np.ndarray | None = None,

@@ -27,22 +27,25 @@ class LogisticProbe(ClassifierMixin, BaseEstimator):
     Args:
         Cs: candidate inverse regularisation strengths.
         inner_folds: folds of the inner CV (fewer when the data has fewer groups).
-        max_iter: L-BFGS iterations.
+        max_iter, tol: L-BFGS iterations and tolerance (probes are scored by accuracy: a
+            looser tolerance than scikit-learn's default changes nothing measurable and makes
+            the per-layer x position sweeps several times faster).
         standardize: z-score features first (directions are reported in input space anyway).
     """
 
-    def __init__(self, Cs: Sequence[float] = (0.01, 0.1, 1.0, 10.0), inner_folds: int = 3,
-                 max_iter: int = 500, standardize: bool = True) -> None:
+    def __init__(self, Cs: Sequence[float] = (0.01, 0.1, 1.0), inner_folds: int = 3,
+                 max_iter: int = 200, tol: float = 1e-3, standardize: bool = True) -> None:
         self.Cs = Cs
         self.inner_folds = inner_folds
         self.max_iter = max_iter
+        self.tol = tol
         self.standardize = standardize
 
     def _scale(self, X: np.ndarray) -> np.ndarray:
         return (X - self.mean_) / self.scale_
 
     def _fit_one(self, X: np.ndarray, y: np.ndarray, C: float) -> LogisticRegression:
-        return LogisticRegression(C=C, max_iter=self.max_iter).fit(X, y)
+        return LogisticRegression(C=C, max_iter=self.max_iter, tol=self.tol).fit(X, y)
 
     def _choose_C(self, Xs: np.ndarray, y: np.ndarray, groups: Any) -> float:
         Cs = list(self.Cs)

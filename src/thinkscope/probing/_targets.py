@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ..traces import Trace
@@ -67,9 +68,14 @@ def _final_answer() -> Target:
 
 
 def _chain(trace: Trace) -> Any:
+    return _parse_chain(_question(trace))
+
+
+@lru_cache(maxsize=65536)
+def _parse_chain(question: str) -> Any:
     from ..analyze.errors import parse_chain_question
 
-    return parse_chain_question(_question(trace))
+    return parse_chain_question(question)
 
 
 def _intermediate(i: int) -> Target:
@@ -86,7 +92,8 @@ def _intermediate(i: int) -> Target:
         v = value(trace)
         if v is None:
             return None
-        return _first(re.compile(rf"=\s*{v}(?!\d)"), trace.reasoning)
+        m = re.search(rf"=\s*({v})(?!\d)", trace.reasoning)
+        return m.start(1) if m else None
 
     def key(trace: Trace) -> Any:
         p = _chain(trace)

@@ -17,15 +17,17 @@ TEXT_WINDOW = 2000
 
 
 def visible_text(trace: Trace, region: str, char_end: int) -> str:
-    """The question plus whatever of the completion is written by this position (prompt rows see
-    the whole question: an upper bound that only makes the baseline stronger)."""
+    """The question plus whatever of the CoT is written by this position. Prompt rows see the
+    whole question (an upper bound that only makes the baseline stronger); rows after the CoT
+    see all of it but none of the final answer (the answer position precedes the answer, and the
+    cue text between carries nothing about it)."""
     from ..analyze.errors import question_of
 
     q = question_of(trace)
     if region == "prompt":
         return q[-TEXT_WINDOW:]
-    body = trace.reasoning if region == "cot" else trace.reasoning + "\n" + trace.answer
-    return (q + "\n" + body[:char_end])[-TEXT_WINDOW:]
+    body = trace.reasoning[:char_end] if region == "cot" else trace.reasoning
+    return (q + "\n" + body)[-TEXT_WINDOW:]
 
 
 def text_baseline(texts: list[str], y: np.ndarray, groups: np.ndarray, n_splits: int = 5,
