@@ -69,7 +69,7 @@ def steer_best(model: str, traces: list, probe_dir: Path, alpha: float,
     table, summary = steer(lm.model, lm.tokenizer, traces, direction, int(info["layer"]),
                            alpha=alpha, n_random=8, target_answer=None)
     table.to_parquet(probe_dir / "steer.parquet", index=False)
-    summary.update(probe=path.name, value_class=target)
+    summary.update(probe_file=path.name, value_class=target)
     (probe_dir / "steer_summary.json").write_text(json.dumps(summary, indent=1))
     p, r = summary["probe"], summary["random"]
     print(f"steer {model} L{info['layer']} alpha={alpha}: changed {p['value']:.3f} "

@@ -218,7 +218,7 @@ def steer_cmd(
                            n_random, target_answer=target_answer, progress=not quiet)
     out.mkdir(parents=True, exist_ok=True)
     table.to_parquet(out / "steer.parquet", index=False)
-    summary.update(probe=str(path), target_class=target_answer)
+    summary.update(probe_file=str(path), target_class=target_answer)
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
     p, r = summary["probe"], summary["random"]
     typer.echo(f"L{lay} {mode} alpha={alpha}: answers changed {p['value']:.3f} "

@@ -122,7 +122,8 @@ def train_organism(
     path = save_organism(model, tokenizer, dest / spec.name)
     meta.update(
         organism=spec.name, fmt=spec.fmt, kind=spec.kind.value, cot=spec.cot,
-        init_from=spec.init_from, layers=spec.layers, max_k=spec.max_k, seed=seed, corpus={"seed": CORPUS_SEED, "per_k": CORPUS_PER_K},
+        init_from=spec.init_from, layers=spec.layers, max_k=spec.max_k, seed=seed,
+        corpus={"seed": CORPUS_SEED, "per_k": CORPUS_PER_K},
         total_seconds=round(time.perf_counter() - t0, 1),
         torch_threads=torch.get_num_threads(),
     )

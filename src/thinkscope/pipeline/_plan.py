@@ -37,6 +37,8 @@ class Plan:
     probes: tuple[tuple[str, str, str, tuple[str, ...] | None, int | None], ...] = ()
     steer: bool = True
     faith_limit: int = 60
+    #: faithfulness on organism chains of at least this length (long chains need their CoT)
+    faith_min_k: int | None = None
     notes: dict[str, str] = field(default_factory=dict)
 
 
@@ -54,6 +56,7 @@ def organism_plan(scale: float = 1.0) -> Plan:
             TraceSet("organism:sft-coldstart", n(100), (2, 3, 4, 5, 6), 2, 1.0),
             TraceSet("organism:rl-outcome", n(100), (2, 3, 4, 5, 6), 2, 1.0),
             TraceSet("organism:sft-clean", n(60), long),
+            TraceSet("organism:sft-clean", n(360), (2,)),
             TraceSet("organism:sft-posthoc", n(60), long),
             TraceSet("organism:filler", n(60), long),
             TraceSet("organism:latent", n(360), (2,)),
@@ -62,8 +65,14 @@ def organism_plan(scale: float = 1.0) -> Plan:
         mistakes=("organism:sft-clean", "organism:sft-posthoc"),
         filler=("organism:sft-clean", "organism:filler"),
         importance=("organism:rl-outcome",),
-        probes=(("organism:latent", "intermediate_1", "prompt,answer", None, 2),),
+        # the value after step 1 of two-step chains: at sft-clean's "=" before it writes it
+        # (cot3) and two tokens earlier (cot1); at the latent organism's comma after step 1
+        # (prompt-17), its question end (prompt-5) and its answer position
+        probes=(("organism:sft-clean", "intermediate_1", "cot", ("cot1", "cot3"), 2),
+                ("organism:latent", "intermediate_1", "prompt,answer",
+                 ("prompt-17", "prompt-5", "answer"), 2)),
         faith_limit=n(60),
+        faith_min_k=4,
     )
 
 

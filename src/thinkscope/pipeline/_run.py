@@ -88,7 +88,7 @@ class Pipeline:
                 samples=ts.samples, sampling=Sampling(temperature=ts.temperature,
                                                       max_tokens=ts.max_tokens),
                 model_kind=guess_model_kind(ts.model), progress=self.progress)
-            self.log(f"  {ts.model}: {summary.generated} generated, {summary.already_stored} "
+            self.log(f"  {ts.model}: {summary.written} written, {summary.already_stored} "
                      f"already stored")
 
     def behaviors(self, dest: Path) -> None:
@@ -110,12 +110,23 @@ class Pipeline:
 
         frames = []
         for m in models:
-            traces = self.traces(m, with_reasoning=True)[: self.plan.faith_limit]
+            traces = self.traces(m, with_reasoning=True)
+            if self.plan.faith_min_k is not None:
+                traces = [t for t in traces if (k := self._k(t)) is None
+                          or k >= self.plan.faith_min_k]
+            traces = traces[: self.plan.faith_limit]
             if traces:
                 frames.append(run(traces, self.backend(m), self.builder(m),
                                   progress=self.progress, **kw))
         if frames:
             write(pd.concat(frames, ignore_index=True), dest)
+
+    @staticmethod
+    def _k(trace: Trace) -> int | None:
+        from ..analyze.errors import parse_chain_question, question_of
+
+        p = parse_chain_question(question_of(trace))
+        return p.k if p else None
 
     def early(self, dest: Path) -> None:
         from ..analyze.faithfulness import early_answering, write_early
@@ -179,12 +190,15 @@ class Pipeline:
                                                    "n_traces": len(traces)})
             saved = save_best_probes(acts, traces, tgt, res, dest / name)
             if self.plan.steer:
-                self._steer(model, traces, saved, dest / name)
+                self._steer(model, traces, saved, dest / name, acts)
 
-    def _steer(self, model: str, traces: list[Trace], saved: list[Path], dest: Path) -> None:
+    def _steer(self, model: str, traces: list[Trace], saved: list[Path], dest: Path,
+               acts: Any) -> None:
+        """Steer towards the rarest class of the best mass-mean probe (most answers must move
+        to reach it), against random directions of the same norm."""
         import numpy as np
 
-        from ..probing import load_probe, steer
+        from ..probing import get_target, load_probe, probe_rows, steer
 
         path = next((p for p in saved if p.name.startswith("mass_mean")), saved[0])
         probe = load_probe(path)
@@ -192,19 +206,20 @@ class Pipeline:
         be = self.backend(model)
         dirs = np.asarray(probe.directions_)
         classes = [str(c) for c in probe.classes_]
-        # steer towards the least frequent class: most answers must move to reach it
-        counts = {c: 0 for c in classes}
-        for t in traces:
-            if t.extracted_answer in counts:
-                counts[t.extracted_answer] += 1
-        target = min(counts, key=lambda c: counts[c])
-        direction = dirs[0] if dirs.shape[0] == 1 else dirs[classes.index(target)]
+        target = str(info["target"])
+        rows = probe_rows(acts, {t.trace_id: t for t in traces}, get_target(target),
+                          [info["key"]], min_rows=1)
+        labels = [str(x) for x in rows["label"]]
+        towards = min(classes, key=lambda c: labels.count(c))
+        direction = dirs[0] if dirs.shape[0] == 1 else dirs[classes.index(towards)]
         table, summary = steer(be.model, be.tokenizer, traces[:200], direction,
                                int(info["layer"]), alpha=1.0, n_random=8,
-                               builder=self.builder(model), target_answer=target,
+                               builder=self.builder(model),
+                               target_answer=towards if target == "final_answer" else None,
                                progress=self.progress)
         table.to_parquet(dest / "steer.parquet", index=False)
-        summary.update(probe=str(path.name), key=info["key"], target_class=target)
+        summary.update(probe_file=str(path.name), key=info["key"], towards_class=towards,
+                       target=target)
         (dest / "steer_summary.json").write_text(json.dumps(summary, indent=1))
 
     # -- all ---------------------------------------------------------------------------------
