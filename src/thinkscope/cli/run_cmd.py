@@ -30,13 +30,22 @@ def run(
     summary = json.loads((out / "summary.json").read_text())
     typer.echo("")
     typer.echo("key numbers (value [95% CI], n):")
-    for r in summary["metrics"]:
+    rows = summary["metrics"]
+    for i, r in enumerate(rows):
         if r["metric"].startswith("  baseline") or r["value"] is None:
             continue
         ci = f"[{r['lo']:.3f}, {r['hi']:.3f}]" if r["lo"] is not None else ""
         v = f"{r['value']:.3f}" if isinstance(r["value"], float) else str(r["value"])
         typer.echo(f"  {r['section']:16s} {r['group'][:34]:34s} {r['metric'][:40]:40s} "
                    f"{v} {ci} n={r['n']}")
+        bases = []
+        for b in rows[i + 1:]:
+            if not b["metric"].startswith("  baseline"):
+                break
+            if b["value"] is not None:
+                bases.append(f"{b['metric'].split(': ')[-1]} {b['value']:.3f}")
+        if bases:
+            typer.echo(f"  {'':16s} {'':34s} beside it: {', '.join(bases)}")
     typer.echo(f"done in {result['seconds']:.0f} s; report: {result['report']}")
 
 

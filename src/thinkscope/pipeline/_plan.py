@@ -80,12 +80,14 @@ def real_plan(model: str, corpus: str, limit: int, samples: int = 1,
               temperature: float = 0.6, max_tokens: int = 4096) -> Plan:
     """One real model on ``limit`` items of ``corpus``: every analysis, probes of the final
     answer and of eventual correctness."""
+    sentences = tuple(f"sent{i}" for i in range(0, 40, 5))
     return Plan(
         corpus=corpus,
         traces=(TraceSet(model, limit, (), samples, temperature, max_tokens),),
         early=(model,), mistakes=(model,), filler=(model,), importance=(model,),
         importance_traces=min(3, limit), importance_samples=8,
-        probes=((model, "final_answer", "last_prompt,sentence_ends", None, None),
-                (model, "correct", "sentence_ends", None, None)),
+        probes=((model, "final_answer", "last_prompt,sentence_ends",
+                 ("last_prompt", *sentences), None),
+                (model, "correct", "sentence_ends", sentences, None)),
         faith_limit=limit,
     )

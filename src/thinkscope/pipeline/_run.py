@@ -20,13 +20,14 @@ class Pipeline:
     """Runs a :class:`Plan` under ``out``; backends are loaded once per model."""
 
     def __init__(self, plan: Plan, out: str | Path, device: str | None = None,
-                 progress: bool = True, log: Callable[[str], None] = print) -> None:
+                 progress: bool = True, log: Callable[[str], None] = print,
+                 store: TraceStore | None = None) -> None:
         self.plan = plan
         self.out = Path(out)
         self.device = device
         self.progress = progress
         self.log = log
-        self.store = TraceStore(self.out / "store", create=True)
+        self.store = store if store is not None else TraceStore(self.out / "store", create=True)
         self._backends: dict[str, Any] = {}
         self.timings: dict[str, float] = {}
 
@@ -164,7 +165,7 @@ class Pipeline:
                              dest)
 
     def probes(self, dest: Path) -> None:
-        from ..activations import extract_activations
+        from ..activations import extract_activations, n_layers
         from ..analyze.errors import parse_chain_question, question_of
         from ..probing import get_target, save_best_probes, train_probes, write_probe_results
 
@@ -178,7 +179,10 @@ class Pipeline:
                 continue
             be = self.backend(model)
             name = f"{i}-{target}"
-            kw = dict(layers="all", positions=positions, builder=self.builder(model),
+            depth = n_layers(be.model)
+            # deep models: about eight evenly spaced layers keep the sweep affordable
+            layers = "all" if depth <= 8 else list(range(0, depth + 1, -(-depth // 8)))
+            kw = dict(layers=layers, positions=positions, builder=self.builder(model),
                       model_ref=model, store=str(self.store.root), progress=self.progress)
             acts = extract_activations(be.model, be.tokenizer, traces, dest / name / "acts", **kw)
             rand = extract_activations(be.model, be.tokenizer, traces,
