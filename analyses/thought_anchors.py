@@ -2,7 +2,7 @@
 tags and by our behaviour labels, and (with --model, on a GPU) our own resampling importance of
 the same chunks.
 
-    python analyses/thought_anchors.py --data ../shared/data/thought-anchors-example --out results/ta
+    python analyses/thought_anchors.py --data ../shared/data/thought-anchors-example --out ta
 
 Their chunks are imported as the trace's gold segments (tags and importance kept); our keyword
 and classifier detectors label the same chunks, so importance can be read by our labels too.

@@ -40,9 +40,9 @@ def _batches(seqs: list[list[int]], size: int, pad: int) -> list[tuple[Any, Any]
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", default="organism:sft-selfcorrect")
-    ap.add_argument("--traces", type=int, default=256)
+    ap.add_argument("--traces", type=int, default=512)
     ap.add_argument("--layers", default="1,2")
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args()
     torch.manual_seed(0)
     be = HFBackend(args.model, device="cpu", batch_size=64)
@@ -79,11 +79,13 @@ def main() -> int:
 
         lm = LanguageModel(model, tokenizer=tok)
         blocks = lm.model.layers
+        wanted = [i - 1 for i in layers if i > 0]
         for ids, mask in batches:
+            saved: list[Any] = []
             with lm.trace({"input_ids": ids, "attention_mask": mask}, use_cache=False):
-                saved = [blocks[i - 1].output.save() for i in layers if i > 0]
-            for s in saved:
-                _ = s[0] if isinstance(s, tuple) else s
+                for i in wanted:
+                    saved.append(blocks[i].output.save())
+            assert len(saved) == len(wanted)
 
     @torch.no_grad()
     def hidden_states_generate() -> None:
@@ -103,15 +105,18 @@ def main() -> int:
     except ImportError:
         print("nnsight not installed (pip install 'thinkscope[bench]'): skipped")
     runs["generate(output_hidden_states)"] = hidden_states_generate
-    walls = {}
-    for name, fn in runs.items():
-        fn()  # warm-up
-        best = float("inf")
-        for _ in range(args.repeats if "generate" not in name else 1):
+    walls = {name: float("inf") for name in runs}
+    for fn in runs.values():
+        fn()  # warm-up (first-call allocations, imports)
+    # round-robin repeats, so drift in machine load hits every method alike; best of each
+    for r in range(args.repeats):
+        for name, fn in runs.items():
+            if "generate" in name and r > 0:
+                continue
             t0 = time.perf_counter()
             fn()
-            best = min(best, time.perf_counter() - t0)
-        walls[name] = best
+            walls[name] = min(walls[name], time.perf_counter() - t0)
+    for name, best in walls.items():
         print(f"{name:32s} {best:8.3f} s  ({n_tok / best:9.0f} tokens/s)")
     o = walls["ours"]
     print(f"ours / plain forward: {o / walls['plain forward']:.2f}x (target <= 1.25)")

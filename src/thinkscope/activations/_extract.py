@@ -10,7 +10,6 @@ manifest update per shard, so a killed run resumes with the next unfinished shar
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -91,12 +90,28 @@ def _batches(items: list[tuple[TraceTokens, list[Position]]], max_tokens: int,
         yield batch
 
 
-def _meta_rows(tt: TraceTokens, positions: list[Position], tokenizer: Any) -> list[dict[str, Any]]:
+def _meta_rows(tt: TraceTokens, positions: list[Position], tokens: _TokenText
+               ) -> list[dict[str, Any]]:
     ids = tt.ids
     return [dict(trace_id=tt.trace.trace_id, problem_id=tt.trace.problem_id,
                  model=tt.trace.model.id, token_id=int(ids[p.position]),
-                 token=tokenizer.decode([ids[p.position]], skip_special_tokens=False),
-                 token_source=tt.token_source, **asdict(p)) for p in positions]
+                 token=tokens(ids[p.position]), token_source=tt.token_source, **vars(p))
+            for p in positions]
+
+
+class _TokenText:
+    """Decoded text of single token ids, cached (the metadata names every saved token)."""
+
+    def __init__(self, tokenizer: Any) -> None:
+        self.tokenizer = tokenizer
+        self.cache: dict[int, str] = {}
+
+    def __call__(self, token_id: int) -> str:
+        text = self.cache.get(token_id)
+        if text is None:
+            text = self.tokenizer.decode([token_id], skip_special_tokens=False)
+            self.cache[token_id] = text
+        return text
 
 
 def extract_activations(
@@ -159,13 +174,14 @@ def extract_activations(
     capture = _Capture(model, wanted, stop_early=not _shared_blocks(model))
     device = next(model.parameters()).device
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    token_text = _TokenText(tokenizer)
     bar = tqdm(total=len(todo), desc="extract", unit="trace", disable=not progress)
     try:
         for s in range(0, len(todo), shard_traces):
             chunk = todo[s: s + shard_traces]
             items = []
             for t in chunk:
-                tt = trace_tokens(t, builder)
+                tt = trace_tokens(t, builder, token_text.cache)
                 items.append((tt, select_positions(tt, rules)))
             meta: list[dict[str, Any]] = []
             arrays: dict[str, list[np.ndarray]] = {}
@@ -179,7 +195,7 @@ def extract_activations(
                     mask[b, : len(tt.ids)] = 1
                     rows += [b] * len(pos)
                     cols += [p.position for p in pos]
-                    meta += _meta_rows(tt, pos, tokenizer)
+                    meta += _meta_rows(tt, pos, token_text)
                 if rows:
                     capture.reset((torch.tensor(rows, device=device),
                                    torch.tensor(cols, device=device)))

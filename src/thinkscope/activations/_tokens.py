@@ -56,16 +56,23 @@ class TraceTokens:
         return len(self.char_ends)
 
 
-def char_ends(tokenizer: Any, ids: list[int]) -> list[int]:
+def char_ends(tokenizer: Any, ids: list[int], cache: dict[int, str] | None = None) -> list[int]:
     """Length of the decoded text after each token.
 
     Decoding each token on its own and summing is linear, but wrong where a character spans
     several byte-level tokens; the sum is checked against the full decode and the quadratic
-    incremental decode is used only when they differ.
+    incremental decode is used only when they differ. ``cache`` keeps single-token decodes
+    across calls.
     """
     if not ids:
         return []
-    pieces = [tokenizer.decode([i], skip_special_tokens=False) for i in ids]
+    cache = {} if cache is None else cache
+    pieces = []
+    for i in ids:
+        piece = cache.get(i)
+        if piece is None:
+            piece = cache[i] = tokenizer.decode([i], skip_special_tokens=False)
+        pieces.append(piece)
     full = tokenizer.decode(ids, skip_special_tokens=False)
     if "".join(pieces) == full:
         out, n = [], 0
@@ -84,8 +91,10 @@ def _answer_start(text: str, cot_end: int, answer: str | None) -> int | None:
     return at if at >= 0 else None
 
 
-def trace_tokens(trace: Trace, builder: PromptBuilder) -> TraceTokens:
-    """The token sequence of ``trace`` (stored ids when present, else encoded once)."""
+def trace_tokens(trace: Trace, builder: PromptBuilder, cache: dict[int, str] | None = None
+                 ) -> TraceTokens:
+    """The token sequence of ``trace`` (stored ids when present, else encoded once); ``cache``
+    keeps single-token decodes across traces."""
     tok = builder.tokenizer
     if trace.prompt_token_ids and trace.completion_token_ids:
         prompt_ids = list(trace.prompt_token_ids)
@@ -101,13 +110,13 @@ def trace_tokens(trace: Trace, builder: PromptBuilder) -> TraceTokens:
                                   if trace.answer else "")
         comp_ids = builder.encode(body)
         source = "re-encoded"
-    ends = char_ends(tok, comp_ids)
+    ends = char_ends(tok, comp_ids, cache)
     text = tok.decode(comp_ids, skip_special_tokens=False)
     close = text.find(THINK_CLOSE)
     cot_end = close if close >= 0 else len(text)
     return TraceTokens(
         trace=trace, prompt_ids=prompt_ids, completion_ids=comp_ids,
         prompt_text=tok.decode(prompt_ids, skip_special_tokens=False), completion_text=text,
-        prompt_char_ends=char_ends(tok, prompt_ids), char_ends=ends, cot_end=cot_end,
+        prompt_char_ends=char_ends(tok, prompt_ids, cache), char_ends=ends, cot_end=cot_end,
         answer_start=_answer_start(text, cot_end, trace.extracted_answer), token_source=source,
     )

@@ -225,4 +225,11 @@ def steer_cmd(
                f"[{p['ci95'][0]:.3f}, {p['ci95'][1]:.3f}] n={p['n']} along the probe vs "
                f"{r['value']:.3f} [{r['ci95'][0]:.3f}, {r['ci95'][1]:.3f}] n={r['n']} along "
                f"{n_random} random directions")
+    pn, rn = summary["probe_no_answer"], summary["random_no_answer"]
+    line = f"no answer at all: {pn['value']:.3f} along the probe, {rn['value']:.3f} random"
+    if "probe_to_target" in summary:
+        pt, rt = summary["probe_to_target"], summary["random_to_target"]
+        line += (f"; answer became {target_answer}: {pt['value']:.3f} [{pt['ci95'][0]:.3f}, "
+                 f"{pt['ci95'][1]:.3f}] along the probe, {rt['value']:.3f} random")
+    typer.echo(line)
     typer.echo(f"wrote {out}/steer.parquet, summary.json")

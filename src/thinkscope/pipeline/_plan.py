@@ -70,7 +70,9 @@ def organism_plan(scale: float = 1.0) -> Plan:
         # (prompt-17), its question end (prompt-5) and its answer position
         probes=(("organism:sft-clean", "intermediate_1", "cot", ("cot1", "cot3"), 2),
                 ("organism:latent", "intermediate_1", "prompt,answer",
-                 ("prompt-17", "prompt-5", "answer"), 2)),
+                 ("prompt-17", "prompt-5", "answer"), 2),
+                # the latent organism's own answer at its answer position: the steering check
+                ("organism:latent", "final_answer", "answer", ("answer",), 2)),
         faith_limit=n(60),
         faith_min_k=4,
     )

@@ -37,7 +37,7 @@ def save_best_probes(acts: Any, traces: Any, target: Any, results: Any, out: str
     task = results[(results["condition"] == "task") & (results["layer"] >= 0)]
     saved = []
     for probe, df in task.groupby("probe"):
-        best = df.sort_values("accuracy", ascending=False).iloc[0]
+        best = df.sort_values(["accuracy", "layer"], ascending=[False, True]).iloc[0]
         lay, key = int(best["layer"]), str(best["key"])
         rows = probe_rows(acts, by_id, target, [key], mask, min_rows=1)
         y = rows["label"].to_numpy()

@@ -158,6 +158,8 @@ def steer(
     for kind in ("probe", "random"):
         sub = table[table["kind"] == kind]
         summary[kind] = proportion(int(sub["changed"].sum()), len(sub))
+        # a push strong enough to break the output also "changes" the answer: say how often
+        summary[kind + "_no_answer"] = proportion(int((sub["answer"] == "").sum()), len(sub))
         if target_answer is not None:
             summary[kind + "_to_target"] = proportion(int(sub["to_target"].sum()), len(sub))
     per = table[table["kind"] == "random"].groupby("condition")["changed"].mean()

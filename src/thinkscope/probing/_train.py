@@ -126,7 +126,7 @@ def summarize_probes(results: Any) -> dict[str, Any]:
                 "n": int(r["n_rows"]), "n_problems": int(r["n_problems"])}
 
     for (probe, key), df in res[res["condition"] == "task"].groupby(["probe", "key"]):
-        best = df.sort_values("accuracy", ascending=False).iloc[0]
+        best = df.sort_values(["accuracy", "layer"], ascending=[False, True]).iloc[0]
         lay = int(best["layer"])
         at = res[(res["key"] == key) & (res["layer"] == lay)]
         same = at[at["probe"] == probe]

@@ -71,4 +71,14 @@ def collect_metrics(out: str | Path) -> list[dict[str, Any]]:
                              st["probe"]))
             rows.append(_row("steering", group, "answers changed along random directions",
                              st["random"]))
+            rows.append(_row("steering", group, "  baseline: no answer along probe",
+                             st.get("probe_no_answer")))
+            rows.append(_row("steering", group, "  baseline: no answer along random",
+                             st.get("random_no_answer")))
+            if st.get("probe_to_target"):
+                rows.append(_row("steering", group,
+                                 f"answer became {st.get('towards_class')} along probe",
+                                 st["probe_to_target"]))
+                rows.append(_row("steering", group, "  baseline: same along random",
+                                 st["random_to_target"]))
     return [r for r in rows if r is not None]
