@@ -21,7 +21,36 @@ from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import check_is_fitted, check_X_y, validate_data
 
 
-class LogisticProbe(ClassifierMixin, BaseEstimator):
+class _LinearScores:
+    """Scoring shared by the linear probes: ``X @ coef_.T + intercept_`` in input space, a
+    sigmoid / softmax over it (divided by ``temperature_`` where the probe sets one)."""
+
+    coef_: np.ndarray
+    intercept_: np.ndarray
+    classes_: np.ndarray
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "coef_")
+        X = validate_data(self, X, reset=False)
+        scores = np.asarray(X, dtype=np.float64) @ self.coef_.T + self.intercept_
+        return scores[:, 0] if scores.shape[1] == 1 else scores
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        s = self.decision_function(X) / getattr(self, "temperature_", 1.0)
+        if s.ndim == 1:
+            p = 1.0 / (1.0 + np.exp(-s))
+            return np.column_stack([1 - p, p])
+        s = s - s.max(1, keepdims=True)
+        e = np.exp(s)
+        return e / e.sum(1, keepdims=True)
+
+    def predict(self, X: Any) -> np.ndarray:
+        s = self.decision_function(X)
+        idx = (s > 0).astype(int) if s.ndim == 1 else s.argmax(1)
+        return self.classes_[idx]
+
+
+class LogisticProbe(_LinearScores, ClassifierMixin, BaseEstimator):
     """Logistic-regression probe with C chosen by inner (grouped) cross-validation.
 
     Args:
@@ -91,33 +120,13 @@ class LogisticProbe(ClassifierMixin, BaseEstimator):
         self.intercept_ = self.model_.intercept_ - self.coef_ @ self.mean_
         return self
 
-    def decision_function(self, X: Any) -> np.ndarray:
-        check_is_fitted(self, "coef_")
-        X = validate_data(self, X, reset=False)
-        scores = np.asarray(X, dtype=np.float64) @ self.coef_.T + self.intercept_
-        return scores[:, 0] if scores.shape[1] == 1 else scores
-
-    def predict_proba(self, X: Any) -> np.ndarray:
-        s = self.decision_function(X)
-        if s.ndim == 1:
-            p = 1.0 / (1.0 + np.exp(-s))
-            return np.column_stack([1 - p, p])
-        s = s - s.max(1, keepdims=True)
-        e = np.exp(s)
-        return e / e.sum(1, keepdims=True)
-
-    def predict(self, X: Any) -> np.ndarray:
-        s = self.decision_function(X)
-        idx = (s > 0).astype(int) if s.ndim == 1 else s.argmax(1)
-        return self.classes_[idx]
-
     @property
     def directions_(self) -> np.ndarray:
         """One direction per class in input space (a single row for a binary probe)."""
         return self.coef_
 
 
-class MassMeanProbe(ClassifierMixin, BaseEstimator):
+class MassMeanProbe(_LinearScores, ClassifierMixin, BaseEstimator):
     """Difference-of-means probe: class ``c`` scores ``x . mu_c - |mu_c|^2 / 2`` (nearest class
     mean); binary probes score along ``mu_1 - mu_0`` with the midpoint as threshold."""
 
@@ -144,26 +153,6 @@ class MassMeanProbe(ClassifierMixin, BaseEstimator):
         scores = X @ self.coef_.T + self.intercept_
         self.temperature_ = float(np.std(scores)) or 1.0
         return self
-
-    def decision_function(self, X: Any) -> np.ndarray:
-        check_is_fitted(self, "coef_")
-        X = validate_data(self, X, reset=False)
-        scores = np.asarray(X, dtype=np.float64) @ self.coef_.T + self.intercept_
-        return scores[:, 0] if scores.shape[1] == 1 else scores
-
-    def predict_proba(self, X: Any) -> np.ndarray:
-        s = self.decision_function(X) / self.temperature_
-        if s.ndim == 1:
-            p = 1.0 / (1.0 + np.exp(-s))
-            return np.column_stack([1 - p, p])
-        s = s - s.max(1, keepdims=True)
-        e = np.exp(s)
-        return e / e.sum(1, keepdims=True)
-
-    def predict(self, X: Any) -> np.ndarray:
-        s = self.decision_function(X)
-        idx = (s > 0).astype(int) if s.ndim == 1 else s.argmax(1)
-        return self.classes_[idx]
 
     @property
     def directions_(self) -> np.ndarray:
