@@ -44,6 +44,15 @@ class _LinearScores:
         e = np.exp(s)
         return e / e.sum(1, keepdims=True)
 
+    def _check_fit(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Validated float64 X and y; records the features seen and the classes."""
+        X, y = check_X_y(X, y)
+        validate_data(self, X, reset=True, skip_check_array=True)
+        self.classes_ = unique_labels(y)
+        if len(self.classes_) < 2:
+            raise ValueError("a probe needs at least two classes in y (got one class)")
+        return X.astype(np.float64), y
+
     def predict(self, X: Any) -> np.ndarray:
         s = self.decision_function(X)
         idx = (s > 0).astype(int) if s.ndim == 1 else s.argmax(1)
@@ -100,12 +109,7 @@ class LogisticProbe(_LinearScores, ClassifierMixin, BaseEstimator):
         return float(Cs[int(np.argmax(scores))])
 
     def fit(self, X: Any, y: Any, groups: Any = None) -> LogisticProbe:
-        X, y = check_X_y(X, y)
-        validate_data(self, X, reset=True, skip_check_array=True)
-        self.classes_ = unique_labels(y)
-        if len(self.classes_) < 2:
-            raise ValueError("a probe needs at least two classes in y (got one class)")
-        X = X.astype(np.float64)
+        X, y = self._check_fit(X, y)
         if self.standardize:
             self.mean_ = X.mean(0)
             self.scale_ = X.std(0) + 1e-8
@@ -134,12 +138,7 @@ class MassMeanProbe(_LinearScores, ClassifierMixin, BaseEstimator):
         pass
 
     def fit(self, X: Any, y: Any, groups: Any = None) -> MassMeanProbe:
-        X, y = check_X_y(X, y)
-        validate_data(self, X, reset=True, skip_check_array=True)
-        self.classes_ = unique_labels(y)
-        if len(self.classes_) < 2:
-            raise ValueError("a probe needs at least two classes in y (got one class)")
-        X = X.astype(np.float64)
+        X, y = self._check_fit(X, y)
         self.means_ = np.stack([X[y == c].mean(0) for c in self.classes_])
         grand = self.means_.mean(0)
         if len(self.classes_) == 2:
