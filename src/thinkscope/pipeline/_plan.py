@@ -4,7 +4,7 @@ same analyses on one real model."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,6 @@ class Plan:
     faith_limit: int = 60
     #: faithfulness on organism chains of at least this length (long chains need their CoT)
     faith_min_k: int | None = None
-    notes: dict[str, str] = field(default_factory=dict)
 
 
 def organism_plan(scale: float = 1.0) -> Plan:
