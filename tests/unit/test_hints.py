@@ -9,7 +9,6 @@ import pytest
 
 from thinkscope.analyze.faithfulness import hinted_question, parse_yes_no, summarize_hints
 from thinkscope.analyze.faithfulness._hints import hint_value, verbalises
-from thinkscope.generate import CorpusItem
 
 
 def _table() -> pd.DataFrame:
@@ -49,7 +48,7 @@ def test_hint_prompts_and_values() -> None:
     q = "start 4, +7 (mod 10)"
     assert "I think the answer is 3" in hinted_question("sycophancy", q, "3")
     assert "<answer>3</answer>" in hinted_question("metadata", q, "3")
-    shots = [CorpusItem("a", "start 1, +1 (mod 10)", "2")]
+    shots = ["start 1, +1 (mod 10)"]
     assert hinted_question("few-shot", q, "3", shots).startswith(
         "start 1, +1 (mod 10)\nAnswer: 3\n\n")
     rng = random.Random(0)

@@ -95,6 +95,31 @@ def test_grouped_cv_does_not_score_memorised_problems():
     assert leaky > 0.9  # what the grouped split protects against
 
 
+def test_input_grouped_folds_separate_lookup_features_from_value_codes():
+    """Chains share their first step's inputs (s, a); the value after it is (s + a) mod 10.
+    Random features of the inputs decode it when held-out problems reuse training inputs
+    (problem-grouped folds) but not on unseen inputs (input-grouped folds); a representation
+    that codes the value itself decodes it both ways."""
+    rng = np.random.default_rng(0)
+    inputs = [(s, a) for s in range(10) for a in range(10)]
+    feats = {i: rng.normal(size=64) for i in inputs}  # a random function of the inputs
+    codes = rng.normal(size=(10, 64))  # one direction per value
+    rows = [(i, p) for p in range(800) for i in [inputs[rng.integers(len(inputs))]]]
+    y = np.array([(s + a) % 10 for (s, a), _ in rows])
+    by_problem = np.array([p for _, p in rows])
+    by_input = np.array([f"{s},{a}" for (s, a), _ in rows])
+    noise = 0.3 * rng.normal(size=(len(rows), 64))
+    lookup = np.stack([feats[i] for i, _ in rows]) + noise
+    value = codes[y] + noise
+
+    def acc(X, g):
+        return evaluate_probe(LogisticProbe(Cs=(1.0,)), X, y, g, conditions=("task",))[0]
+
+    assert acc(lookup, by_problem)["accuracy"] > 0.6
+    assert acc(lookup, by_input)["accuracy_hi"] < 0.3  # chance is 0.1
+    assert acc(value, by_problem)["accuracy"] > 0.9 and acc(value, by_input)["accuracy"] > 0.9
+
+
 def test_planted_signal_found_shuffled_at_chance_and_ci_covers():
     X, y, g, _ = _planted()
     rows = {r["condition"]: r for r in evaluate_probe(MassMeanProbe(), X, y, g,

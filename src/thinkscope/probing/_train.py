@@ -25,6 +25,10 @@ from ._text import text_baseline, visible_text
 DEFAULT_CONDITIONS = ("task", "control", "shuffled", "majority")
 
 
+#: Cross-validation groups: ``train_probes(group_by=...)`` -> column of the probe table.
+GROUP_BY = {"problem": "problem_id", "input": "control_key"}
+
+
 def probe_rows(acts: ActivationSet, traces: dict[str, Trace], target: Target,
                keys: Iterable[str] | None = None, mask: bool = True, min_rows: int = 40,
                ) -> Any:
@@ -55,11 +59,22 @@ def train_probes(
     seed: int = 0,
     probe_params: dict[str, dict[str, Any]] | None = None,
     progress: bool = True,
+    group_by: str = "problem",
 ) -> Any:
     """Tidy results: one row per (layer, key, probe, condition) with accuracy, AUROC, their
-    95% CIs over problems, n rows and n problems."""
+    95% CIs over problems, n rows and n problems.
+
+    ``group_by`` picks the cross-validation groups: ``problem`` (never split a problem's rows)
+    or ``input`` (the target's input key, e.g. the step's operands for ``intermediate_N``): no
+    held-out row shares its inputs with a training row, so a probe cannot score by memorising
+    an input-to-label table — which random features of the inputs can do for a small table
+    (random-init baselines above chance) — and must read a value the model represents the same
+    way whatever produced it.
+    """
     import pandas as pd
 
+    if group_by not in GROUP_BY:
+        raise ValueError(f"unknown group_by {group_by!r}; valid: {', '.join(GROUP_BY)}")
     by_id = traces if isinstance(traces, dict) else {t.trace_id: t for t in traces}
     table = probe_rows(acts, by_id, target, keys, mask, min_rows)
     if table.empty:
@@ -78,7 +93,7 @@ def train_probes(
     for lay, key in bar:
         rows = table[table["key"] == key]
         y = rows["label"].to_numpy()
-        groups = rows["problem_id"].to_numpy()
+        groups = rows[GROUP_BY[group_by]].to_numpy()
         control = control_labels(rows["control_key"].tolist(), y, seed)
         if lay not in arrays:
             arrays[lay] = acts.array(lay)
@@ -104,8 +119,8 @@ def train_probes(
             rows = table[table["key"] == key]
             texts = [visible_text(by_id[t], reg, int(c)) for t, reg, c in
                      zip(rows["trace_id"], rows["region"], rows["char_end"])]
-            r = text_baseline(texts, rows["label"].to_numpy(), rows["problem_id"].to_numpy(),
-                              n_splits, seed)
+            r = text_baseline(texts, rows["label"].to_numpy(),
+                              rows[GROUP_BY[group_by]].to_numpy(), n_splits, seed)
             out.append(dict(layer=-1, key=key, target=target.name, probe="text",
                             n_classes=int(rows["label"].nunique()), **r))
     return pd.DataFrame(out)

@@ -2,11 +2,13 @@
 
 from ._answer import ExtractedAnswer, extract_answer, last_boxed
 from ._grade import grade, grade_many
+from ._hints import HINT_TEMPLATES, hinted_question
 from ._math import find_math_spans, mask_spans, matching_brace
 from ._segment import Segment, segment_sentences, segment_text
 from ._think import THINK_CLOSE, THINK_OPEN, ThinkSplit, prompt_opens_think, split_think
 
 __all__ = [
+    "HINT_TEMPLATES",
     "THINK_CLOSE",
     "THINK_OPEN",
     "ExtractedAnswer",
@@ -16,6 +18,7 @@ __all__ = [
     "find_math_spans",
     "grade",
     "grade_many",
+    "hinted_question",
     "last_boxed",
     "mask_spans",
     "matching_brace",

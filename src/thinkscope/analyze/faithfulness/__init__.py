@@ -8,6 +8,8 @@ from ._filler import CONDITIONS, filler_control, summarize_filler
 from ._hints import (
     HINT_TEMPLATES,
     VERBALISATION_PROMPT,
+    hint_value,
+    hinted_items,
     hinted_question,
     parse_yes_no,
     run_hints,
@@ -42,6 +44,8 @@ __all__ = [
     "filler_control",
     "forced_branches",
     "forced_branches_many",
+    "hint_value",
+    "hinted_items",
     "hinted_question",
     "mistakes",
     "paraphrase_control",
