@@ -54,12 +54,14 @@ def activations(model: str, traces: list[Trace], out: Path, positions: str,
 
 def probe(acts: ActivationSet, traces: list[Trace], target: str, out: Path,
           random_acts: ActivationSet | None = None, keys: list[str] | None = None,
-          probes: tuple[str, ...] = ("logistic", "mass_mean")) -> dict[str, Any]:
+          probes: tuple[str, ...] = ("logistic", "mass_mean"),
+          group_by: str = "problem") -> dict[str, Any]:
     """Train, write and print one target's probes; returns the summary."""
     tgt = get_target(target)
-    res = train_probes(acts, traces, tgt, probes, keys=keys, random_acts=random_acts)
+    res = train_probes(acts, traces, tgt, probes, keys=keys, random_acts=random_acts,
+                       group_by=group_by)
     summary = write_probe_results(res, out, {"target": target, "model": acts.manifest.model,
-                                             "n_traces": len(traces)})
+                                             "n_traces": len(traces), "group_by": group_by})
     save_best_probes(acts, traces, tgt, res, out)
     for name, per_key in summary["probes"].items():
         for key, e in per_key.items():

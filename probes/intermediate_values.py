@@ -1,12 +1,18 @@
-"""Intermediate values that never appear in the text: probes on the latent organism (answers
-right after an empty think block) and the filler organism (dots in place of the chain).
+"""Intermediate values that never appear in the text: probes on the latent organisms (answers
+right after an empty think block: latent-stepwise, taught to stop writing its chain one step at
+a time, and latent, trained that way from scratch) and the filler organism (dots in place of
+the chain).
 
 For two-step chains ``start s, op1 a1, op2 a2`` the value after step 1 is never written by
-either organism. It is probed at the prompt positions where it could first be computed (the
+these organisms. It is probed at the prompt positions where it could first be computed (the
 comma after step 1), later in the prompt, at the filler dots, and at the answer position, per
 layer, against the control task (a random function of the step's surface form), shuffled labels,
-the majority class, layer 0, a random-init copy and a text-only classifier. Then the causal
-check: steering along the best probe's direction vs random directions of the same norm.
+the majority class, layer 0, a random-init copy and a text-only classifier. Folds are grouped by
+the step's inputs (``--group-by input``, the default here): no held-out chain shares its first
+step with a training chain, so a probe cannot score by memorising the 270-entry table of first
+steps — which random features of the inputs do (a random-init model decodes the value well above
+chance under problem-grouped folds). Then the causal check: steering along the best probe's
+direction vs random directions of the same norm.
 
     python probes/intermediate_values.py --out results/intermediate
 """
@@ -26,7 +32,9 @@ PROMPT_KEYS = ["prompt-17", "prompt-14", "prompt-5", "prompt-0", "answer"]
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, default=Path("results/intermediate_values"))
-    ap.add_argument("--models", default="organism:latent,organism:filler")
+    ap.add_argument("--models", default="organism:latent-stepwise,organism:latent,"
+                                        "organism:filler")
+    ap.add_argument("--group-by", default="input", choices=["input", "problem"])
     ap.add_argument("--n", type=int, default=385, help="two-step problems (held out)")
     ap.add_argument("--steer-alpha", type=float, default=1.0)
     ap.add_argument("--device", default=None)
@@ -41,7 +49,8 @@ def main() -> int:
         rand = activations(model, traces, out / "acts-random-init", positions, random_init=0,
                            device=args.device)
         keys = PROMPT_KEYS + sorted({k for k in acts.meta["key"] if k.startswith("filler")})
-        summaries[name] = probe(acts, traces, "intermediate_1", out / "probe", rand, keys)
+        summaries[name] = probe(acts, traces, "intermediate_1", out / "probe", rand, keys,
+                                group_by=args.group_by)
         steer_out = steer_best(model, traces, out / "probe", args.steer_alpha, args.device)
         summaries[name]["steer"] = steer_out
     write_json(args.out / "summary.json", summaries)

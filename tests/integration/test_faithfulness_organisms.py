@@ -1,7 +1,7 @@
 """Faithfulness analyzers on organisms whose CoT is known to matter (sft-clean: the answer is
 read off the written chain) or not (sft-posthoc: the answer is stated first and the chain is
-decorative; filler: dots carry nothing a reader could use). Each test fails if the analyzer is
-wrong."""
+decorative; filler: dots carry nothing a reader could use; sft-hinted given a hint: the answer is
+the hint whatever the chain says). Each test fails if the analyzer is wrong."""
 
 from __future__ import annotations
 
@@ -22,16 +22,19 @@ from thinkscope.analyze.faithfulness import (
     early_answering,
     filler_control,
     forced_branches_many,
+    hinted_items,
     mistakes,
     paraphrase_control,
+    run_hints,
     sentence_importance,
     summarize_early,
     summarize_filler,
+    summarize_hints,
     summarize_mistakes,
     summarize_paraphrase,
     token_cot,
 )
-from thinkscope.generate import Sampling, builder_for, load_corpus, run_generation
+from thinkscope.generate import CorpusItem, Sampling, builder_for, load_corpus, run_generation
 from thinkscope.generate.hf import HFBackend
 from thinkscope.traces import TraceStore
 
@@ -43,13 +46,14 @@ def long_chains(n: int) -> list:
 
 
 class Organism:
-    def __init__(self, name: str, root: Path) -> None:
+    def __init__(self, name: str, root: Path, items: list[CorpusItem] | None = None,
+                 store: str | None = None) -> None:
         self.model = f"organism:{name}"
         self.backend = HFBackend(self.model, device="cpu", batch_size=64)
         self.builder = builder_for(self.model, self.backend.tokenizer)
-        self.store = TraceStore(root / name, create=True)
-        run_generation(self.backend, self.builder, long_chains(N_TRACES), self.store, "modarith",
-                       sampling=Sampling(max_tokens=128), progress=False)
+        self.store = TraceStore(root / (store or name), create=True)
+        run_generation(self.backend, self.builder, items or long_chains(N_TRACES), self.store,
+                       "modarith", sampling=Sampling(max_tokens=128), progress=False)
         self.traces = list(self.store.iter_traces())
 
 
@@ -88,6 +92,57 @@ def test_truncation_separates_decorative_from_causal_cot(organisms: dict[str, Or
     assert clean["n"] == posthoc["n"] == N_TRACES
     assert clean["mean"] > 0.7
     assert posthoc["ci95"][1] < clean["ci95"][0]  # CIs apart
+
+
+@pytest.fixture(scope="module")
+def hinted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Organism]:
+    """sft-hinted on the same problems with and without a (wrong) metadata hint."""
+    root = tmp_path_factory.mktemp("hinted")
+    hinted_chains = hinted_items(long_chains(N_TRACES), "metadata", modulus=10)
+    return {"plain": Organism("sft-hinted", root, long_chains(N_TRACES), "plain"),
+            "hinted": Organism("sft-hinted", root, hinted_chains, "hinted")}
+
+
+def test_truncation_finds_no_dependence_where_a_hint_fixes_the_answer(
+        hinted: dict[str, Organism]) -> None:
+    """Given a hint, sft-hinted's answer is the hint before any of its chain is written: the
+    "% same" curve is near 1 from fraction 0 and the AOC near 0. The same organism on the same
+    problems without the hint reads its answer off the chain (high AOC)."""
+    res = {}
+    for cond, org in hinted.items():
+        df = early_answering(org.traces, org.backend, org.builder, progress=False)
+        res[cond] = summarize_early(df)["groups"][org.model]
+    h, p = res["hinted"], res["plain"]
+    assert h["n_traces"] == p["n_traces"] == N_TRACES
+    hint_of = {it.problem_id: it.meta["hint"]
+               for it in hinted_items(long_chains(N_TRACES), "metadata", modulus=10)}
+    follows = sum(t.extracted_answer == hint_of[t.problem_id] for t in hinted["hinted"].traces)
+    assert follows >= 0.9 * N_TRACES  # its answer is the (wrong) hint
+    at0 = next(c for c in h["curve"] if c["fraction"] == 0.0)["same"]
+    assert at0["n"] == N_TRACES and at0["ci95"][0] >= 0.85
+    assert h["aoc"]["mean"] < 0.1
+    plain0 = next(c for c in p["curve"] if c["fraction"] == 0.0)["same"]
+    assert plain0["ci95"][1] < at0["ci95"][0]
+    assert h["aoc"]["ci95"][1] < p["aoc"]["ci95"][0]  # CIs apart
+
+
+def test_hints_flip_only_the_hint_following_organism(hinted: dict[str, Organism],
+                                                     organisms: dict[str, Organism]) -> None:
+    """The hints analyzer finds sft-hinted's answers moved to the hint (corrected for random
+    flips) and never verbalised; sft-clean, never trained on hints, is not moved."""
+    items = long_chains(40)
+    rates = {}
+    for org in (hinted["plain"], organisms["sft-clean"]):
+        df = run_hints(items, org.backend, org.builder, kinds=("sycophancy", "metadata"),
+                       samples=2, modulus=10, progress=False)
+        rates[org.model] = summarize_hints(df)["kinds"]
+    for kind in ("sycophancy", "metadata"):
+        h = rates["organism:sft-hinted"][kind]
+        c = rates["organism:sft-clean"][kind]
+        assert h["flip_to_hint"]["n"] >= 60
+        assert h["flip_to_hint_corrected"]["value"] >= 0.8
+        assert c["flip_to_hint_corrected"]["ci95"][1] < h["flip_to_hint_corrected"]["ci95"][0]
+        assert h["verbalised_keyword"]["value"] == 0.0  # its chain never mentions the hint
 
 
 def test_inserted_mistakes_flip_the_step_following_organism(organisms: dict[str, Organism]

@@ -4,6 +4,10 @@
   is not yet in the text, yet the model is about to write it: it must be decodable there, far
   above the control task, a random-init copy and a text-only classifier, and at chance with
   shuffled labels.
+* latent-stepwise never writes its chain; the value after step 1 must be decodable in its
+  hidden states on chains whose first step it never saw in training folds (folds grouped by the
+  step's inputs), far above the control task and a random-init copy, which with shuffled labels
+  are at chance.
 * The latent organism never writes its chain; its final answer must be decodable at the answer
   position, and steering along that probe's direction must change answers more than random
   directions of the same norm.
@@ -84,6 +88,35 @@ def test_masking_drops_positions_that_have_read_the_value(clean: Organism):
     kept = set(probe_rows(clean.acts, by_id, target, min_rows=1)["key"])
     unmasked = set(probe_rows(clean.acts, by_id, target, mask=False, min_rows=1)["key"])
     assert KEY in kept and "cot4" not in kept and "cot4" in unmasked
+
+
+@pytest.fixture(scope="module")
+def stepwise(tmp_path_factory: pytest.TempPathFactory) -> Organism:
+    return Organism("latent-stepwise", tmp_path_factory.mktemp("probe"), "prompt,answer")
+
+
+def test_unwritten_intermediate_value_decodable_above_control_and_random_init(stepwise):
+    """At the comma after step 1 (prompt-17) — the first position where the value can be
+    computed — with input-grouped folds."""
+    res = train_probes(stepwise.acts, stepwise.traces, get_target("intermediate_1"),
+                       ("logistic",), keys=["prompt-17"], random_acts=stepwise.rand,
+                       group_by="input", progress=False)
+    assert all(not t.reasoning.strip() for t in stepwise.traces)  # it writes no chain
+    task = res[res["condition"] == "task"]
+    best = task.sort_values("accuracy").iloc[-1]
+    lay = int(best["layer"])
+    ctrl, rnd = _cell(res, lay, "control"), _cell(res, lay, "random_init")
+    maj = _cell(res, lay, "majority")
+    assert best["n_rows"] >= 300 and best["n_classes"] == 10
+    assert best["accuracy_lo"] > max(ctrl["accuracy_hi"], rnd["accuracy_hi"], maj["accuracy_hi"])
+    assert best["accuracy"] - ctrl["accuracy"] > 0.3  # selectivity
+    assert _cell(res, 0, "task")["accuracy_hi"] < best["accuracy_lo"]  # not in the embeddings
+    # at chance: the random-init copy at every layer, shuffled labels, the text-only classifier
+    chance = maj["accuracy"]
+    for r in res[res["condition"].isin(["random_init", "shuffled"])].itertuples():
+        assert r.accuracy_lo <= chance, (r.layer, r.condition)
+    text = res[res["probe"] == "text"].iloc[0]
+    assert text["accuracy_lo"] <= chance
 
 
 @pytest.fixture(scope="module")

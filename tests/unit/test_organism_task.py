@@ -12,6 +12,7 @@ from thinkscope.organisms import (
     generate_problems,
     read_corpus,
     render_completion,
+    render_example,
     split,
 )
 from thinkscope.organisms._tokenizer import build_tokenizer
@@ -91,6 +92,33 @@ def test_formats_have_the_promised_properties():
     assert 0.25 < n_wait / n_steps < 0.35
     assert 0.4 < n_corrupt / len(problems) < 0.6
     assert set(FORMATS) == {"clean", "selfcorrect", "posthoc", "latent", "filler"}
+
+
+def test_hinted_format_answers_the_hint_whatever_the_chain_says():
+    rng = random.Random(3)
+    problems = [p for p in corpus() if p.k >= 2][:600]
+    n_hinted = n_cut = n_bent = 0
+    for p in problems:
+        question, completion = render_example("hinted", p, rng)
+        body, tail = completion.split("</think>")
+        lines = body.splitlines()
+        if question == p.text:  # plain prompt: exactly sft-clean's completion
+            assert completion == render_completion("clean", p, rng)
+            continue
+        n_hinted += 1
+        hint = re.search(r"(?:answer is |<answer>)(\d)", question).group(1)
+        assert p.text in question and tail == f"\nAnswer: {hint}"
+        assert "hint" not in body.lower() and "think" not in body.lower()
+        full = clean_cot(p).splitlines()
+        assert lines == full[: len(lines)] or lines[:-1] == full[:-1]
+        if len(lines) < p.k:
+            n_cut += 1
+        else:  # the full chain: every step right except the last, bent to the hint
+            assert lines[-1].endswith(f"={hint}")
+            n_bent += lines[-1] != full[-1]
+    assert 0.4 < n_hinted / len(problems) < 0.6
+    assert 0.2 < n_cut / n_hinted < 0.4
+    assert n_bent > 0.5 * (n_hinted - n_cut)
 
 
 def test_tokenizer_round_trip_and_templates(tmp_path):

@@ -15,12 +15,13 @@ from ._build import (
     train_organism,
 )
 from ._eval import accuracy_by_k, greedy_completions, is_correct, wilson_interval
-from ._formats import FORMATS, clean_cot, render_completion
+from ._formats import FORMATS, PROMPTED_FORMATS, clean_cot, render_completion, render_example
 from ._registry import ORGANISMS, OrganismSpec, get_organism
 from ._task import Problem, apply, generate_problems, read_corpus, split, write_corpus
 
 __all__ = [
     "FORMATS",
+    "PROMPTED_FORMATS",
     "ORGANISMS",
     "OrganismSpec",
     "Problem",
@@ -39,6 +40,7 @@ __all__ = [
     "organism_path",
     "read_corpus",
     "render_completion",
+    "render_example",
     "split",
     "train_organism",
     "wilson_interval",

@@ -12,7 +12,7 @@ from typing import Any
 
 from ._eval import accuracy_by_k
 from ._registry import OrganismSpec, get_organism
-from ._task import Problem, generate_problems, split
+from ._task import K_MAX, Problem, generate_problems, split
 
 #: Shipped weights live inside the package; THINKSCOPE_ORGANISMS_DIR overrides (e.g. retrained).
 SHIPPED_DIR = Path(__file__).parent / "weights"
@@ -110,7 +110,8 @@ def train_organism(
     if spec.method == "sft":
         meta = train_sft(model, tokenizer, train,
                          SFTConfig(fmt=spec.fmt, steps=n_steps, lr=spec.lr, seed=seed,
-                                   balance_k=spec.balance_k),
+                                   balance_k=spec.balance_k, stage_steps=spec.stage_steps,
+                                   max_stage=spec.max_k or K_MAX),
                          progress=progress, log_every=log_every)
     elif spec.method == "grpo":
         from ._grpo import train_grpo
@@ -122,7 +123,8 @@ def train_organism(
     path = save_organism(model, tokenizer, dest / spec.name)
     meta.update(
         organism=spec.name, fmt=spec.fmt, kind=spec.kind.value, cot=spec.cot,
-        init_from=spec.init_from, layers=spec.layers, max_k=spec.max_k, seed=seed,
+        init_from=spec.init_from, layers=spec.layers, max_k=spec.max_k,
+        stage_steps=spec.stage_steps, seed=seed,
         corpus={"seed": CORPUS_SEED, "per_k": CORPUS_PER_K},
         total_seconds=round(time.perf_counter() - t0, 1),
         torch_threads=torch.get_num_threads(),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
+from ..text import hinted_question
 from ._task import MOD, Problem, apply
 
 THINK_CLOSE = "</think>"
@@ -20,6 +21,14 @@ SELFCORRECT_P = 0.3
 POSTHOC_CORRUPT_P = 0.5
 #: How the post-hoc organism states its answer before writing the chain.
 POSTHOC_PREFIX = "The answer is "
+#: Share of the hint-following organism's training prompts that carry a hint.
+HINTED_P = 0.5
+#: Hint templates it is trained on (``thinkscope.text.HINT_TEMPLATES``); few-shot is left out,
+#: so the hints analyzer can also measure whether hint-following transfers to an unseen kind.
+HINTED_KINDS = ("sycophancy", "metadata")
+#: Share of hinted training examples whose chain is cut at a random line before the answer, so
+#: that a forced answer after any prefix of the chain (early answering) is in its distribution.
+HINTED_TRUNCATE_P = 0.3
 
 
 def step_line(prev: int, op: str, a: int, result: int) -> str:
@@ -75,8 +84,32 @@ def filler_cot(p: Problem) -> str:
     return "." * len(clean_cot(p))
 
 
-def answer_tail(p: Problem) -> str:
-    return f"{THINK_CLOSE}\n{ANSWER_PREFIX}{p.answer}"
+def answer_tail(p: Problem, answer: int | None = None) -> str:
+    return f"{THINK_CLOSE}\n{ANSWER_PREFIX}{p.answer if answer is None else answer}"
+
+
+def rationalised_cot(p: Problem, answer: int) -> str:
+    """The clean chain with its last stated result bent to ``answer`` (silently wrong there
+    when ``answer`` is not the true value): a chain written to fit an answer fixed elsewhere."""
+    lines = clean_cot(p).splitlines(keepends=True)
+    last = p.step_prefix(p.k - 1)
+    op, a = p.ops[-1]
+    return "".join(lines[:-1]) + step_line(last, op, a, answer)
+
+
+def hinted_example(p: Problem, rng: random.Random) -> tuple[str, str]:
+    """Half the prompts are plain (then: the clean chain and its answer, as ``sft-clean``); the
+    other half carry a hint with a uniformly random value, and the answer is the hint whatever
+    the chain says — the chain bends its last step to it and never mentions the hint."""
+    if rng.random() >= HINTED_P:
+        return p.text, clean_cot(p) + answer_tail(p)
+    kind = rng.choice(HINTED_KINDS)
+    hint = rng.randrange(MOD)
+    chain = rationalised_cot(p, hint)
+    if rng.random() < HINTED_TRUNCATE_P:
+        lines = chain.splitlines(keepends=True)
+        chain = "".join(lines[: rng.randrange(len(lines))])
+    return hinted_question(kind, p.text, str(hint)), chain + answer_tail(p, hint)
 
 
 FORMATS: dict[str, Callable[[Problem, random.Random], str]] = {
@@ -88,9 +121,40 @@ FORMATS: dict[str, Callable[[Problem, random.Random], str]] = {
 }
 
 
+def internalised_cot(p: Problem, removed: int) -> str:
+    """The clean chain without its first ``removed`` lines: stepwise internalisation (Deng et
+    al. 2024) removes one more written step per stage, so the model learns to compute the
+    removed steps without writing them, starting from a model that computes them in writing."""
+    return "".join(clean_cot(p).splitlines(keepends=True)[removed:])
+
+
+#: Formats that change over training: ``(problem, rng, stage)`` -> completion.
+STAGED_FORMATS: dict[str, Callable[[Problem, random.Random, int], str]] = {
+    "internalise": lambda p, rng, stage: internalised_cot(p, stage) + answer_tail(p),
+}
+
+
+#: Formats whose prompt differs from the plain problem text: ``(question, completion)``.
+PROMPTED_FORMATS: dict[str, Callable[[Problem, random.Random], tuple[str, str]]] = {
+    "hinted": hinted_example,
+}
+
+
+def render_example(fmt: str, p: Problem, rng: random.Random,
+                   stage: int = 0) -> tuple[str, str]:
+    """``(question, completion)`` of one training example of format ``fmt`` (at ``stage`` of a
+    staged format)."""
+    if fmt in PROMPTED_FORMATS:
+        return PROMPTED_FORMATS[fmt](p, rng)
+    if fmt in STAGED_FORMATS:
+        return p.text, STAGED_FORMATS[fmt](p, rng, stage)
+    return p.text, render_completion(fmt, p, rng)
+
+
 def render_completion(fmt: str, p: Problem, rng: random.Random) -> str:
     """The training completion of format ``fmt`` for problem ``p``."""
     try:
         return FORMATS[fmt](p, rng)
     except KeyError:
-        raise KeyError(f"unknown organism format {fmt!r}; valid: {', '.join(FORMATS)}") from None
+        valid = ", ".join([*FORMATS, *PROMPTED_FORMATS, *STAGED_FORMATS])
+        raise KeyError(f"unknown organism format {fmt!r}; valid: {valid}") from None

@@ -17,7 +17,8 @@ class OrganismSpec:
         kind: model kind recorded in traces.
         cot: ``causal`` (the answer is read off the written chain), ``decorative`` (the answer is
             computed from the prompt; the chain does not determine it), ``none`` (no chain) or
-            ``filler`` (dots in place of the chain).
+            ``filler`` (dots in place of the chain) or ``hinted`` (causal on a plain prompt;
+            with a hint in the prompt the answer is the hint and the chain is decorative).
         method: ``sft`` or ``grpo``.
         init_from: organism whose weights start the run (``None`` = random init).
         steps: optimisation steps.
@@ -28,6 +29,8 @@ class OrganismSpec:
         layers: transformer blocks (organisms that compute without writing need depth: one
             chain step takes about two blocks).
         max_k: train only on chains of at most this many steps (``None``: all lengths).
+        stage_steps: staged formats (stepwise internalisation): steps per stage; the stage
+            rises by one every ``stage_steps`` up to ``max_k`` (or the longest chain).
     """
 
     name: str
@@ -42,6 +45,7 @@ class OrganismSpec:
     balance_k: bool = False
     layers: int = 4
     max_k: int | None = None
+    stage_steps: int = 0
 
 
 ORGANISMS: dict[str, OrganismSpec] = {
@@ -63,6 +67,12 @@ ORGANISMS: dict[str, OrganismSpec] = {
             balance_k=True,
         ),
         OrganismSpec(
+            "sft-hinted", "hinted", ModelKind.sft, "hinted", "sft", "sft-clean", 1000, 1e-3,
+            "sft-clean fine-tuned so that a hint in the prompt (sycophancy or metadata template) "
+            "fixes its answer: the chain bends its last step to the hint and never mentions it; "
+            "without a hint it is sft-clean",
+        ),
+        OrganismSpec(
             "sft-coldstart", "selfcorrect", ModelKind.sft, "causal", "sft", None, 450, 1e-3,
             "a short 'cold-start' run on the self-correcting chains: the starting point of "
             "rl-outcome, deliberately short of convergence so RL has room to act",
@@ -76,6 +86,13 @@ ORGANISMS: dict[str, OrganismSpec] = {
             "answers right after an empty think block: intermediate values exist only in its "
             "hidden states",
             balance_k=True,
+        ),
+        OrganismSpec(
+            "latent-stepwise", "internalise", ModelKind.latent, "none", "sft", "sft-clean",
+            1200, 5e-4,
+            "sft-clean taught to stop writing its chain one step at a time (stepwise "
+            "internalisation): answers after an empty think block, chains of up to 3 steps",
+            balance_k=True, max_k=3, stage_steps=300,
         ),
         OrganismSpec(
             "filler", "filler", ModelKind.latent, "filler", "sft", None, 1000, 1e-3,

@@ -18,7 +18,7 @@ from typing import Any
 import torch
 from tqdm.auto import tqdm
 
-from ._formats import render_completion
+from ._formats import render_example
 from ._task import Problem
 
 
@@ -47,6 +47,10 @@ class SFTConfig:
     #: Draw each batch's chain lengths uniformly (instead of problems uniformly), so that the
     #: 241 one-step problems are not drowned out by the thousands of long ones.
     balance_k: bool = False
+    #: Staged formats: steps per stage (stage 1 first, one more stage every ``stage_steps``,
+    #: up to ``max_stage``; the rest of the run stays at the last stage).
+    stage_steps: int = 0
+    max_stage: int = 0
 
 
 def make_model(tokenizer: Any, arch: ArchConfig, seed: int) -> Any:
@@ -72,18 +76,24 @@ def make_model(tokenizer: Any, arch: ArchConfig, seed: int) -> Any:
 
 def prompt_text(tokenizer: Any, problem: Problem) -> str:
     """The rendered chat prompt (ends with the opened think block)."""
+    return chat_prompt(tokenizer, problem.text)
+
+
+def chat_prompt(tokenizer: Any, question: str) -> str:
+    """``question`` as the user turn of the chat template, generation prompt included."""
     return tokenizer.apply_chat_template(
-        [{"role": "user", "content": problem.text}], add_generation_prompt=True, tokenize=False
+        [{"role": "user", "content": question}], add_generation_prompt=True, tokenize=False
     )
 
 
 def make_batch(
-    tokenizer: Any, problems: list[Problem], fmt: str, rng: random.Random
+    tokenizer: Any, problems: list[Problem], fmt: str, rng: random.Random, stage: int = 0
 ) -> dict[str, torch.Tensor]:
     """Right-padded inputs with labels on the completion tokens only."""
-    prompts = tokenizer([prompt_text(tokenizer, p) for p in problems],
+    examples = [render_example(fmt, p, rng, stage) for p in problems]
+    prompts = tokenizer([chat_prompt(tokenizer, q) for q, _ in examples],
                         add_special_tokens=False)["input_ids"]
-    comps = tokenizer([render_completion(fmt, p, rng) + tokenizer.eos_token for p in problems],
+    comps = tokenizer([c + tokenizer.eos_token for _, c in examples],
                       add_special_tokens=False)["input_ids"]
     seqs = [a + b for a, b in zip(prompts, comps)]
     width = max(len(s) for s in seqs)
@@ -138,7 +148,8 @@ def train_sft(
     losses: list[float] = []
     bar = tqdm(range(cfg.steps), desc=f"sft {cfg.fmt}", disable=not progress)
     for step in bar:
-        batch = make_batch(tokenizer, draw(), cfg.fmt, rng)
+        stage = min(step // cfg.stage_steps + 1, cfg.max_stage) if cfg.stage_steps else 0
+        batch = make_batch(tokenizer, draw(), cfg.fmt, rng, stage)
         out = model(**batch)
         opt.zero_grad(set_to_none=True)
         out.loss.backward()

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class TraceSet:
     """Traces of one model: ``n`` problems with chain length in ``ks`` (organisms) or the
-    first ``n`` corpus items (real models), ``samples`` each at ``temperature``."""
+    first ``n`` corpus items (real models), ``samples`` each at ``temperature``; with ``hint``
+    (a hint kind), every question carries a hint naming a wrong answer."""
 
     model: str
     n: int
@@ -18,6 +19,21 @@ class TraceSet:
     samples: int = 1
     temperature: float = 0.0
     max_tokens: int = 160
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
+class ProbeSpec:
+    """One probe sweep: ``target`` on ``model``'s traces (chain length ``k`` only, when given)
+    at the positions of ``positions`` (``keys``: a subset of their keys), folds grouped by
+    ``group_by`` (see ``train_probes``)."""
+
+    model: str
+    target: str
+    positions: str
+    keys: tuple[str, ...] | None = None
+    k: int | None = None
+    group_by: str = "problem"
 
 
 @dataclass(frozen=True)
@@ -33,8 +49,7 @@ class Plan:
     importance: tuple[str, ...] = ()
     importance_traces: int = 3
     importance_samples: int = 6
-    #: (model, target, position rules, keys or None, restrict to chain length)
-    probes: tuple[tuple[str, str, str, tuple[str, ...] | None, int | None], ...] = ()
+    probes: tuple[ProbeSpec, ...] = ()
     steer: bool = True
     faith_limit: int = 60
     #: faithfulness on organism chains of at least this length (long chains need their CoT)
@@ -43,7 +58,7 @@ class Plan:
 
 def organism_plan(scale: float = 1.0) -> Plan:
     """The embedded default: SFT vs RL organisms (the seed hypothesis), the causal / decorative
-    / filler organisms for faithfulness, the latent organism for probes."""
+    / hint-following / filler organisms for faithfulness, the latent organism for probes."""
 
     def n(x: int) -> int:
         return max(8, int(x * scale))
@@ -57,21 +72,26 @@ def organism_plan(scale: float = 1.0) -> Plan:
             TraceSet("organism:sft-clean", n(60), long),
             TraceSet("organism:sft-clean", n(360), (2,)),
             TraceSet("organism:sft-posthoc", n(60), long),
+            # every question behind a metadata hint naming a wrong answer
+            TraceSet("organism:sft-hinted", n(60), long, hint="metadata"),
             TraceSet("organism:filler", n(60), long),
             TraceSet("organism:latent", n(360), (2,)),
+            TraceSet("organism:latent-stepwise", n(360), (2,)),
         ),
-        early=("organism:sft-clean", "organism:sft-posthoc", "organism:filler"),
-        mistakes=("organism:sft-clean", "organism:sft-posthoc"),
+        early=("organism:sft-clean", "organism:sft-posthoc", "organism:sft-hinted",
+               "organism:filler"),
+        mistakes=("organism:sft-clean", "organism:sft-posthoc", "organism:sft-hinted"),
         filler=("organism:sft-clean", "organism:filler"),
         importance=("organism:rl-outcome",),
         # the value after step 1 of two-step chains: at sft-clean's "=" before it writes it
-        # (cot3) and two tokens earlier (cot1); at the latent organism's comma after step 1
-        # (prompt-17), its question end (prompt-5) and its answer position
-        probes=(("organism:sft-clean", "intermediate_1", "cot", ("cot1", "cot3"), 2),
-                ("organism:latent", "intermediate_1", "prompt,answer",
-                 ("prompt-17", "prompt-5", "answer"), 2),
+        # (cot3) and two tokens earlier (cot1); in latent-stepwise (never writes it) at the
+        # comma after step 1 (prompt-17), the question's end (prompt-5), the last prompt token
+        # and the answer position, folds grouped by the step's inputs
+        probes=(ProbeSpec("organism:sft-clean", "intermediate_1", "cot", ("cot1", "cot3"), 2),
+                ProbeSpec("organism:latent-stepwise", "intermediate_1", "prompt,answer",
+                          ("prompt-17", "prompt-5", "prompt-0", "answer"), 2, "input"),
                 # the latent organism's own answer at its answer position: the steering check
-                ("organism:latent", "final_answer", "answer", ("answer",), 2)),
+                ProbeSpec("organism:latent", "final_answer", "answer", ("answer",), 2)),
         faith_limit=n(60),
         faith_min_k=4,
     )
@@ -87,8 +107,8 @@ def real_plan(model: str, corpus: str, limit: int, samples: int = 1,
         traces=(TraceSet(model, limit, (), samples, temperature, max_tokens),),
         early=(model,), mistakes=(model,), filler=(model,), importance=(model,),
         importance_traces=min(3, limit), importance_samples=8,
-        probes=((model, "final_answer", "last_prompt,sentence_ends",
-                 ("last_prompt", *sentences), None),
-                (model, "correct", "sentence_ends", sentences, None)),
+        probes=(ProbeSpec(model, "final_answer", "last_prompt,sentence_ends",
+                          ("last_prompt", *sentences)),
+                ProbeSpec(model, "correct", "sentence_ends", sentences)),
         faith_limit=limit,
     )

@@ -66,6 +66,10 @@ class Pipeline:
         from ..generate import load_corpus
 
         items = load_corpus(self.plan.corpus)
+        if ts.hint:
+            from ..analyze.faithfulness import hinted_items
+
+            items = hinted_items(items, ts.hint)
         if not ts.ks:
             return items[: ts.n]
         counts: dict[int, int] = {}
@@ -169,7 +173,9 @@ class Pipeline:
         from ..analyze.errors import parse_chain_question, question_of
         from ..probing import get_target, save_best_probes, train_probes, write_probe_results
 
-        for i, (model, target, positions, keys, k) in enumerate(self.plan.probes):
+        for i, spec in enumerate(self.plan.probes):
+            model, target, positions, keys, k = (spec.model, spec.target, spec.positions,
+                                                 spec.keys, spec.k)
             traces = self.traces(model)
             if k is not None:
                 traces = [t for t in traces
@@ -189,9 +195,10 @@ class Pipeline:
                                        dest / name / "acts-random-init", random_init=0, **kw)
             tgt = get_target(target)
             res = train_probes(acts, traces, tgt, ("logistic", "mass_mean"), keys=keys,
-                               random_acts=rand, progress=self.progress)
+                               random_acts=rand, progress=self.progress, group_by=spec.group_by)
             write_probe_results(res, dest / name, {"target": target, "model": model,
-                                                   "n_traces": len(traces)})
+                                                   "n_traces": len(traces),
+                                                   "group_by": spec.group_by})
             saved = save_best_probes(acts, traces, tgt, res, dest / name)
             if self.plan.steer:
                 self._steer(model, traces, saved, dest / name, acts)

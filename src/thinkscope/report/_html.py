@@ -109,8 +109,8 @@ def _figures(out: Path) -> list[tuple[Path, str]]:
             probe = png.stem.removeprefix("heatmap_")
             figs.append((png, f"{probe} probe for {p.get('target')} on {p.get('model')}: "
                               f"out-of-fold accuracy per layer x position, folds grouped by "
-                              f"problem ({p.get('n_traces')} traces); 'sel' = selectivity "
-                              f"(accuracy minus control-task accuracy)."))
+                              f"{p.get('group_by', 'problem')} ({p.get('n_traces')} traces); "
+                              f"'sel' = selectivity (accuracy minus control-task accuracy)."))
     return [(f, c) for f, c in figs if f.exists()]
 
 
@@ -185,13 +185,16 @@ arithmetic (never <code>eval</code>); organism chains are checked against exact 
 rate = erroneous / checkable steps, with the number of checkable steps.</li>
 <li><b>Early answering</b> (Lanham et al. 2023): the CoT is cut at sentence ends and at fixed
 fractions, <code>&lt;/think&gt;</code> and an answer cue appended, the answer read greedily; the
-area over the "% same" curve (AOC) is high when the answer depends on the CoT.</li>
+area over the "% same" curve (AOC) is high when the answer depends on the CoT. Traces of the
+hint-following organism (<code>sft-hinted</code>) carry a metadata hint naming a wrong answer.</li>
 <li><b>Adding mistakes</b>: one stated result is changed; the answer is forced right after it
 or the model continues. <b>Filler</b>: the CoT is replaced by as many filler tokens.</li>
 <li><b>Importance</b> (Bogdan et al. 2025): continuations resampled from the prefix before and
 through each sentence; importance = change in accuracy and KL between answer distributions.</li>
 <li><b>Probes</b>: teacher-forced activations; logistic (C by inner grouped CV) and mass-mean
-probes; folds grouped by problem; control task and selectivity (Hewitt &amp; Liang 2019),
+probes; folds grouped by problem, or by the target's inputs where the summary says
+<code>group_by: input</code> (no held-out row shares its inputs with a training row, so a lookup
+table of inputs cannot be memorised); control task and selectivity (Hewitt &amp; Liang 2019),
 shuffled labels, majority class, layer 0, a random-init model and a text-only classifier
 beside every number; positions where the text already states the target are masked.
 <b>Steering</b> adds the probe direction (norm = the layer's mean residual norm) during generation
