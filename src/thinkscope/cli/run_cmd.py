@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -27,25 +27,7 @@ def run(
 
     plan = real_plan(model, corpus, limit) if model else organism_plan(scale)
     result = Pipeline(plan, out, device=device, progress=not quiet).run()
-    summary = json.loads((out / "summary.json").read_text())
-    typer.echo("")
-    typer.echo("key numbers (value [95% CI], n):")
-    rows = summary["metrics"]
-    for i, r in enumerate(rows):
-        if r["metric"].startswith("  baseline") or r["value"] is None:
-            continue
-        ci = f"[{r['lo']:.3f}, {r['hi']:.3f}]" if r["lo"] is not None else ""
-        v = f"{r['value']:.3f}" if isinstance(r["value"], float) else str(r["value"])
-        typer.echo(f"  {r['section']:16s} {r['group'][:34]:34s} {r['metric'][:40]:40s} "
-                   f"{v} {ci} n={r['n']}")
-        bases = []
-        for b in rows[i + 1:]:
-            if not b["metric"].startswith("  baseline"):
-                break
-            if b["value"] is not None:
-                bases.append(f"{b['metric'].split(': ')[-1]} {b['value']:.3f}")
-        if bases:
-            typer.echo(f"  {'':16s} {'':34s} beside it: {', '.join(bases)}")
+    print_key_numbers(json.loads((out / "summary.json").read_text()))
     typer.echo(f"done in {result['seconds']:.0f} s; report: {result['report']}")
 
 
@@ -59,3 +41,26 @@ def report(
         typer.echo(f"error: {out}: not a directory", err=True)
         raise typer.Exit(2)
     typer.echo(f"wrote {build_report(out)}")
+
+
+def print_key_numbers(summary: dict[str, Any]) -> None:
+    """The run's metrics, one line each, with their baselines beside them."""
+    typer.echo("")
+    typer.echo("key numbers (value [95% CI], n):")
+    rows = summary["metrics"]
+    gw = max([len(r["group"]) for r in rows] + [10])
+    for i, r in enumerate(rows):
+        if r["metric"].startswith("  baseline") or r["value"] is None:
+            continue
+        ci = f"[{r['lo']:.3f}, {r['hi']:.3f}]" if r["lo"] is not None else ""
+        v = f"{r['value']:.3f}" if isinstance(r["value"], float) else str(r["value"])
+        typer.echo(f"  {r['section']:16s} {r['group']:{gw}s} {r['metric'][:40]:40s} "
+                   f"{v} {ci} n={r['n']}")
+        bases = []
+        for b in rows[i + 1:]:
+            if not b["metric"].startswith("  baseline"):
+                break
+            if b["value"] is not None:
+                bases.append(f"{b['metric'].split(': ')[-1]} {b['value']:.3f}")
+        if bases:
+            typer.echo(f"  {'':16s} {'':{gw}s} beside it: {', '.join(bases)}")
