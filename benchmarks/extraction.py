@@ -83,9 +83,11 @@ def main() -> int:
         for ids, mask in batches:
             saved: list[Any] = []
             with lm.trace({"input_ids": ids, "attention_mask": mask}, use_cache=False):
+                if 0 in layers:  # layer 0 = the embedding output, as in ours
+                    saved.append(lm.model.embed_tokens.output.save())
                 for i in wanted:
                     saved.append(blocks[i].output.save())
-            assert len(saved) == len(wanted)
+            assert len(saved) == len(layers)
 
     @torch.no_grad()
     def hidden_states_generate() -> None:

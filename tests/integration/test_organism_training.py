@@ -30,6 +30,21 @@ def test_batch_labels_cover_only_the_completion():
     assert supervised == "4+7=1\n</think>\nAnswer: 1<|end|>"
 
 
+def test_internalisation_removes_one_more_written_step_per_stage():
+    import random
+
+    tok = build_tokenizer()
+    p = Problem(4, (("+", 7), ("*", 3), ("-", 5)))  # 4+7=1, 1*3=3, 3-5=8
+    supervised = []
+    for stage in (1, 2, 3):
+        batch = make_batch(tok, [p], "internalise", random.Random(0), stage)
+        ids, labels = batch["input_ids"][0], batch["labels"][0]
+        supervised.append(tok.decode(ids[labels != -100]))
+    assert supervised == ["1*3=3\n3-5=8\n</think>\nAnswer: 8<|end|>",
+                          "3-5=8\n</think>\nAnswer: 8<|end|>",
+                          "</think>\nAnswer: 8<|end|>"]  # the last stage writes nothing
+
+
 def test_sft_is_deterministic_and_learns():
     tok = build_tokenizer()
     problems = split(generate_problems(per_k=200, seed=0), "train")
