@@ -16,7 +16,7 @@ from thinkscope.organisms._eval import corrupted_chain_probe
 
 #: Organisms whose weights ship with the package.
 SHIPPED = ["sft-clean", "sft-selfcorrect", "sft-posthoc", "sft-hinted", "sft-coldstart",
-           "rl-outcome", "latent", "filler"]
+           "rl-outcome", "latent", "latent-stepwise", "filler"]
 
 #: Tolerance between the stored table and a re-measurement (float differences across CPUs can
 #: flip a rare greedy argmax).
