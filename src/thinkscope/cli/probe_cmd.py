@@ -116,7 +116,8 @@ def train(
     no_mask: Annotated[bool, typer.Option("--no-mask", help="Keep positions where the text "
                                                             "already states the target.")] =
     False,
-    folds: Annotated[int, typer.Option(help="Problem-grouped folds.")] = 5,
+    folds: Annotated[int, typer.Option(help="Cross-validation folds (grouped, see "
+                                            "--group-by).")] = 5,
     group_by: Annotated[str, typer.Option(help="Folds grouped by 'problem' or by the target's "
                                                "'input' (no held-out row shares its inputs "
                                                "with a training row).")] = "problem",

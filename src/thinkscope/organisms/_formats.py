@@ -148,6 +148,9 @@ def render_example(fmt: str, p: Problem, rng: random.Random,
         return PROMPTED_FORMATS[fmt](p, rng)
     if fmt in STAGED_FORMATS:
         return p.text, STAGED_FORMATS[fmt](p, rng, stage)
+    if fmt not in FORMATS:
+        valid = ", ".join([*FORMATS, *PROMPTED_FORMATS, *STAGED_FORMATS])
+        raise KeyError(f"unknown organism format {fmt!r}; valid: {valid}")
     return p.text, render_completion(fmt, p, rng)
 
 
@@ -156,5 +159,4 @@ def render_completion(fmt: str, p: Problem, rng: random.Random) -> str:
     try:
         return FORMATS[fmt](p, rng)
     except KeyError:
-        valid = ", ".join([*FORMATS, *PROMPTED_FORMATS, *STAGED_FORMATS])
-        raise KeyError(f"unknown organism format {fmt!r}; valid: {valid}") from None
+        raise KeyError(f"unknown organism format {fmt!r}; valid: {', '.join(FORMATS)}") from None

@@ -58,7 +58,7 @@ class Plan:
 
 def organism_plan(scale: float = 1.0) -> Plan:
     """The embedded default: SFT vs RL organisms (the seed hypothesis), the causal / decorative
-    / hint-following / filler organisms for faithfulness, the latent organism for probes."""
+    / hint-following / filler organisms for faithfulness, the latent organisms for probes."""
 
     def n(x: int) -> int:
         return max(8, int(x * scale))

@@ -174,12 +174,11 @@ class Pipeline:
         from ..probing import get_target, save_best_probes, train_probes, write_probe_results
 
         for i, spec in enumerate(self.plan.probes):
-            model, target, positions, keys, k = (spec.model, spec.target, spec.positions,
-                                                 spec.keys, spec.k)
+            model, target = spec.model, spec.target
             traces = self.traces(model)
-            if k is not None:
+            if spec.k is not None:
                 traces = [t for t in traces
-                          if (p := parse_chain_question(question_of(t))) and p.k == k]
+                          if (p := parse_chain_question(question_of(t))) and p.k == spec.k]
             if len(traces) < 20:
                 self.log(f"  {model}: {len(traces)} traces, too few to probe {target}")
                 continue
@@ -188,13 +187,13 @@ class Pipeline:
             depth = n_layers(be.model)
             # deep models: about eight evenly spaced layers keep the sweep affordable
             layers = "all" if depth <= 8 else list(range(0, depth + 1, -(-depth // 8)))
-            kw = dict(layers=layers, positions=positions, builder=self.builder(model),
+            kw = dict(layers=layers, positions=spec.positions, builder=self.builder(model),
                       model_ref=model, store=str(self.store.root), progress=self.progress)
             acts = extract_activations(be.model, be.tokenizer, traces, dest / name / "acts", **kw)
             rand = extract_activations(be.model, be.tokenizer, traces,
                                        dest / name / "acts-random-init", random_init=0, **kw)
             tgt = get_target(target)
-            res = train_probes(acts, traces, tgt, ("logistic", "mass_mean"), keys=keys,
+            res = train_probes(acts, traces, tgt, ("logistic", "mass_mean"), keys=spec.keys,
                                random_acts=rand, progress=self.progress, group_by=spec.group_by)
             write_probe_results(res, dest / name, {"target": target, "model": model,
                                                    "n_traces": len(traces),

@@ -75,6 +75,7 @@ def train_probes(
 
     if group_by not in GROUP_BY:
         raise ValueError(f"unknown group_by {group_by!r}; valid: {', '.join(GROUP_BY)}")
+    group_col = GROUP_BY[group_by]
     by_id = traces if isinstance(traces, dict) else {t.trace_id: t for t in traces}
     table = probe_rows(acts, by_id, target, keys, mask, min_rows)
     if table.empty:
@@ -93,7 +94,7 @@ def train_probes(
     for lay, key in bar:
         rows = table[table["key"] == key]
         y = rows["label"].to_numpy()
-        groups = rows[GROUP_BY[group_by]].to_numpy()
+        groups = rows[group_col].to_numpy()
         control = control_labels(rows["control_key"].tolist(), y, seed)
         if lay not in arrays:
             arrays[lay] = acts.array(lay)
@@ -119,8 +120,8 @@ def train_probes(
             rows = table[table["key"] == key]
             texts = [visible_text(by_id[t], reg, int(c)) for t, reg, c in
                      zip(rows["trace_id"], rows["region"], rows["char_end"])]
-            r = text_baseline(texts, rows["label"].to_numpy(),
-                              rows[GROUP_BY[group_by]].to_numpy(), n_splits, seed)
+            r = text_baseline(texts, rows["label"].to_numpy(), rows[group_col].to_numpy(),
+                              n_splits, seed)
             out.append(dict(layer=-1, key=key, target=target.name, probe="text",
                             n_classes=int(rows["label"].nunique()), **r))
     return pd.DataFrame(out)
