@@ -3,8 +3,11 @@ teacher-forced pass vs (a) a plain batched forward with no hooks, (b) nnsight sa
 layers, (c) ``generate(output_hidden_states=True)`` re-running each trace.
 
 All four produce (or could produce) the residual stream at every CoT token of the chosen layers;
-thinkscope's numbers include writing the fp16 shards and the metadata table. Last line:
-``ratio: X`` (nnsight wall / ours).
+thinkscope's numbers include writing the fp16 shards and the metadata table. The plain forward
+and nnsight get the same length-sorted batches under the same padded-token budget as ours. Ours
+runs each sequence only up to its last saved position and each batch only up to its last
+requested layer; the others run whole sequences through every layer. Last line: ``ratio: X``
+(nnsight wall / ours).
 """
 
 from __future__ import annotations
@@ -22,11 +25,17 @@ from thinkscope.generate.hf import HFBackend
 from thinkscope.traces import ModelInfo
 
 
-def _batches(seqs: list[list[int]], size: int, pad: int) -> list[tuple[Any, Any]]:
+def _batches(seqs: list[list[int]], max_tokens: int, max_batch: int, pad: int
+             ) -> list[tuple[Any, Any]]:
+    """Length-sorted batches of at most ``max_tokens`` padded tokens (as ours forms them)."""
+    groups: list[list[list[int]]] = [[]]
+    for seq in sorted(seqs, key=len):
+        g = groups[-1]
+        if g and ((len(g) + 1) * len(seq) > max_tokens or len(g) >= max_batch):
+            groups.append(g := [])
+        g.append(seq)
     out = []
-    order = sorted(range(len(seqs)), key=lambda i: len(seqs[i]))
-    for s in range(0, len(order), size):
-        chunk = [seqs[i] for i in order[s: s + size]]
+    for chunk in groups:
         width = max(len(c) for c in chunk)
         ids = torch.full((len(chunk), width), pad, dtype=torch.long)
         mask = torch.zeros_like(ids)
@@ -41,8 +50,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", default="organism:sft-selfcorrect")
     ap.add_argument("--traces", type=int, default=512)
-    ap.add_argument("--layers", default="1,2")
-    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--layers", default="all")
+    ap.add_argument("--max-tokens", type=int, default=2048, help="padded tokens per batch")
+    ap.add_argument("--repeats", type=int, default=9)
     args = ap.parse_args()
     torch.manual_seed(0)
     be = HFBackend(args.model, device="cpu", batch_size=64)
@@ -60,14 +70,15 @@ def main() -> int:
     seqs = [trace_tokens(t, builder).ids for t in traces]
     n_tok = sum(len(s) for s in seqs)
     print(f"{len(traces)} traces of {args.model} ({n_tok} tokens), layers {layers}, every CoT "
-          f"token saved; best of {args.repeats} runs each")
-    batches = _batches(seqs, 64, tok.pad_token_id)
+          f"token saved; batches of <= {args.max_tokens} padded tokens; best of {args.repeats} "
+          f"runs each")
+    batches = _batches(seqs, args.max_tokens, 64, tok.pad_token_id)
 
     def ours() -> None:
         with tempfile.TemporaryDirectory() as d:
             extract_activations(model, tok, traces, d, layers=layers, positions="cot",
                                 builder=builder, model_ref=args.model, max_batch=64,
-                                progress=False)
+                                max_tokens=args.max_tokens, progress=False)
 
     @torch.no_grad()
     def plain() -> None:
@@ -108,8 +119,9 @@ def main() -> int:
         print("nnsight not installed (pip install 'thinkscope[bench]'): skipped")
     runs["generate(output_hidden_states)"] = hidden_states_generate
     walls = {name: float("inf") for name in runs}
-    for fn in runs.values():
-        fn()  # warm-up (first-call allocations, imports)
+    for name, fn in runs.items():
+        if "generate" not in name:  # generate runs once: warming it up would double its minutes
+            fn()  # warm-up (first-call allocations, imports)
     # round-robin repeats, so drift in machine load hits every method alike; best of each
     for r in range(args.repeats):
         for name, fn in runs.items():

@@ -1,5 +1,5 @@
 """Activation extraction: equal to ``output_hidden_states`` at the chosen positions, stops after
-the last requested layer, resumes, captures repeated (weight-shared) blocks step by step."""
+the last requested layer and after the last saved position, resumes, captures repeated (weight-shared) blocks step by step."""
 
 from __future__ import annotations
 
@@ -88,6 +88,26 @@ def test_stops_after_the_last_requested_layer(setup):
         for h in handles:
             h.remove()
     assert calls[0] > 0 and calls[1:] == [0] * (len(blocks) - 1)
+
+
+def test_runs_each_sequence_only_up_to_its_last_saved_position(setup):
+    root, model, tok, builder, traces = setup
+    widths: list[int] = []
+    handle = find_blocks(model)[0].register_forward_pre_hook(
+        lambda m, args, kw: widths.append(int(kw["hidden_states"].shape[1]))
+        if "hidden_states" in kw else widths.append(int(args[0].shape[1])),
+        with_kwargs=True)
+    try:
+        extract_activations(model, tok, traces, root / "a_short", layers="1",
+                            positions="last_prompt", builder=builder, model_ref=MODEL,
+                            progress=False)
+    finally:
+        handle.remove()
+    tts = [trace_tokens(t, builder) for t in traces]
+    # only prompts ran: no batch is wider than the longest prompt, and it is far below the
+    # longest whole trace
+    assert widths and max(widths) == max(len(tt.prompt_ids) for tt in tts)
+    assert max(widths) < max(len(tt.ids) for tt in tts) / 2
 
 
 def test_resume_after_partial_run_gives_the_same_rows(setup):

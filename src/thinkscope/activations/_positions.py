@@ -8,7 +8,7 @@ probes can be trained per layer x position.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..text import segment_text
 from ._tokens import TraceTokens
@@ -16,9 +16,9 @@ from ._tokens import TraceTokens
 FILLER_CHARS = frozenset(".\u2026\u00b7")
 
 
-@dataclass(frozen=True)
-class Position:
-    """One saved position of one trace."""
+class Position(NamedTuple):
+    """One saved position of one trace (a named tuple: one is made per saved token, and the
+    metadata table is built from them column by column)."""
 
     rule: str
     key: str

@@ -70,7 +70,8 @@ def extract(
     limit: Annotated[int | None, typer.Option(help="First N traces only.")] = None,
     min_k: MinKOpt = None,
     max_k: MaxKOpt = None,
-    max_tokens: Annotated[int, typer.Option(help="Padded tokens per forward batch.")] = 8192,
+    max_tokens: Annotated[int | None, typer.Option(
+        help="Padded tokens per forward batch (default: 2048 on CPU, 8192 on GPU).")] = None,
     device: DeviceOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
