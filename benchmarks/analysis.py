@@ -2,7 +2,9 @@
 errors) over ~1,000 real traces on one core, against a plain regex scan of the same text.
 
 The traces are the real files in ../shared/data (Venhoff segment-labelled traces and BIG-Bench
-Mistake), cycled to ``--n`` traces, each copy made distinct; segments come from our sentence
+Mistake), cycled to ``--n`` traces, each copy made distinct; the shared traces are shorter than
+a typical reasoning model's, so each benchmark trace joins as many consecutive real reasonings as
+it takes for the whole set to reach ``--mb`` megabytes. Segments come from our sentence
 segmenter (``auto``), as for unlabelled traces. Last line: ``ratio: X`` (analyzers wall /
 regex-scan wall).
 """
@@ -19,7 +21,7 @@ import re  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-from itertools import cycle, islice  # noqa: E402
+from itertools import cycle  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from thinkscope.analyze.behaviors import get_detector, label_traces  # noqa: E402
@@ -36,6 +38,7 @@ def main() -> int:
     ap.add_argument("--data", type=Path, default=Path(os.environ.get("THINKSCOPE_SHARED_DATA",
                                                                      DEFAULT_DATA)))
     ap.add_argument("--n", type=int, default=1000)
+    ap.add_argument("--mb", type=float, default=5.0, help="megabytes of reasoning in all")
     args = ap.parse_args()
     if not args.data.is_dir():
         print(f"skipped: real data folder {args.data} not present")
@@ -45,12 +48,24 @@ def main() -> int:
         import_paths([args.data / "venhoff-dev", args.data / "bbm-arithmetic-dev"], store,
                      progress=False)
         base = list(store.iter_traces())
-    # Each copy gets its own text (a numbered first line), so no cache sees a text twice.
-    traces = [t.model_copy(update={"annotations": None,
-                                   "reasoning": f"Copy {i}.\n" + t.reasoning})
-              for i, t in enumerate(islice(cycle(base), args.n))]
+    per_trace = args.mb * 1e6 / args.n
+    pool = cycle(base)
+    # Each trace gets its own text (a numbered first line), so no cache sees a text twice.
+    traces, total, joined = [], 0, 0
+    for i in range(args.n):
+        parts = [next(pool)]
+        total += len(parts[0].reasoning.encode())
+        while total < (i + 1) * per_trace:
+            parts.append(next(pool))
+            total += len(parts[-1].reasoning.encode())
+        joined += len(parts)
+        traces.append(parts[0].model_copy(update={
+            "annotations": None,
+            "reasoning": f"Copy {i}.\n" + "\n\n".join(p.reasoning for p in parts)}))
     mb = sum(len(t.reasoning.encode()) for t in traces) / 1e6
-    print(f"{len(traces)} traces ({len(base)} distinct, cycled), {mb:.1f} MB of reasoning text")
+    print(f"{len(traces)} traces ({len(base)} distinct, cycled; {joined / len(traces):.1f} "
+          f"joined per trace on average), "
+          f"{mb:.1f} MB of reasoning text")
 
     t0 = time.perf_counter()
     hits = sum(len(_SCAN.findall(t.reasoning)) for t in traces)
