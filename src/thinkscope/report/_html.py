@@ -7,6 +7,7 @@ import base64
 import html
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -63,44 +64,40 @@ def _load(path: Path) -> dict[str, Any] | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
+#: (summary file, figure, caption from the summary) of each analysis, in report order.
+_FIGURES: list[tuple[str, str, Callable[[dict[str, Any]], str]]] = [
+    ("behaviors/summary.json", "behaviors/behaviors.png", lambda b: (
+        f"Behaviour rates by model: fraction of segments and rate per 1k reasoning tokens, "
+        f"bootstrap 95% CIs over problems; detector {b['detector']}, {b['segments']} segments, "
+        f"{_n_traces(b)} traces.")),
+    ("errors/summary.json", "errors/errors.png", lambda e: (
+        f"Step error rate (erroneous / checkable steps, safe symbolic checker; organism chains "
+        f"against exact ground truth) and answer accuracy by model, {_n_traces(e)} traces.")),
+    ("early/early_answering_summary.json", "early/early_answering.png", lambda ea: (
+        f"Early answering: the CoT cut at fixed fractions (snapped to sentence ends), an answer "
+        f"forced at token level; % equal to the full-CoT answer, Wilson 95% bands; "
+        f"{_n_traces(ea)} traces.")),
+    ("mistakes/mistakes_summary.json", "mistakes/mistakes.png", lambda _: (
+        "Adding mistakes: one arithmetic result corrupted, the answer forced right after it or "
+        "the model left to continue; % of answers changed by the corrupted step's position, "
+        "Wilson 95% CIs.")),
+    ("filler/filler_summary.json", "filler/filler.png", lambda _: (
+        "Filler control: accuracy with the original CoT, with the CoT replaced by as many "
+        "filler tokens, and with no CoT (Wilson 95% CIs).")),
+    ("importance/importance_summary.json", "importance/importance.png", lambda im: (
+        f"Sentence importance of one trace (Thought Anchors): KL between answer distributions "
+        f"resampled with and without each sentence; counterfactual variant keeps resamples "
+        f"that differ in meaning ({im.get('similarity')}).")),
+]
+
+
 def _figures(out: Path) -> list[tuple[Path, str]]:
     """(png, caption) for every figure present."""
     figs: list[tuple[Path, str]] = []
-    b = _load(out / "behaviors" / "summary.json")
-    if b:
-        figs.append((out / "behaviors" / "behaviors.png",
-                     f"Behaviour rates by model: fraction of segments and rate per 1k reasoning "
-                     f"tokens, bootstrap 95% CIs over problems; detector {b['detector']}, "
-                     f"{b['segments']} segments, {_n_traces(b)} traces."))
-    e = _load(out / "errors" / "summary.json")
-    if e:
-        figs.append((out / "errors" / "errors.png",
-                     f"Step error rate (erroneous / checkable steps, safe symbolic checker; "
-                     f"organism chains against exact ground truth) and answer accuracy by model, "
-                     f"{_n_traces(e)} traces."))
-    ea = _load(out / "early" / "early_answering_summary.json")
-    if ea:
-        figs.append((out / "early" / "early_answering.png",
-                     f"Early answering: the CoT cut at fixed fractions (snapped to sentence "
-                     f"ends), an answer forced at token level; % equal to the full-CoT answer, "
-                     f"Wilson 95% bands; {_n_traces(ea)} traces."))
-    mi = _load(out / "mistakes" / "mistakes_summary.json")
-    if mi:
-        figs.append((out / "mistakes" / "mistakes.png",
-                     "Adding mistakes: one arithmetic result corrupted, the answer forced right "
-                     "after it or the model left to continue; % of answers changed by the "
-                     "corrupted step's position, Wilson 95% CIs."))
-    fi = _load(out / "filler" / "filler_summary.json")
-    if fi:
-        figs.append((out / "filler" / "filler.png",
-                     "Filler control: accuracy with the original CoT, with the CoT replaced by "
-                     "as many filler tokens, and with no CoT (Wilson 95% CIs)."))
-    im = _load(out / "importance" / "importance_summary.json")
-    if im:
-        figs.append((out / "importance" / "importance.png",
-                     f"Sentence importance of one trace (Thought Anchors): KL between answer "
-                     f"distributions resampled with and without each sentence; counterfactual "
-                     f"variant keeps resamples that differ in meaning ({im.get('similarity')})."))
+    for summary_file, png_file, caption in _FIGURES:
+        summary = _load(out / summary_file)
+        if summary:
+            figs.append((out / png_file, caption(summary)))
     for d in sorted((out / "probes").glob("*")):
         p = _load(d / "summary.json")
         if not p:
