@@ -5,7 +5,7 @@ from ._extract import extract_activations, random_init_like
 from ._layers import COMPONENTS, component_module, find_blocks, n_layers, parse_layers
 from ._positions import POSITION_RULES, Position, parse_rules, select_positions
 from ._store import ActivationSet, Manifest, read_manifest, tensor_name
-from ._tokens import TraceTokens, char_ends, trace_tokens
+from ._tokens import TraceTokens, char_ends, tokens_covering, trace_tokens
 
 __all__ = [
     "COMPONENTS",
@@ -15,6 +15,7 @@ __all__ = [
     "Position",
     "TraceTokens",
     "char_ends",
+    "tokens_covering",
     "component_module",
     "extract_activations",
     "find_blocks",

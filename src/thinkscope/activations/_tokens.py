@@ -50,19 +50,25 @@ class TraceTokens:
 
     def tokens_covering(self, char: int) -> int:
         """How many completion tokens it takes to cover the first ``char`` characters."""
-        for i, end in enumerate(self.char_ends):
-            if end >= char:
-                return i + 1
-        return len(self.char_ends)
+        return tokens_covering(self.char_ends, char)
+
+
+def tokens_covering(ends: list[int], char: int) -> int:
+    """How many tokens (with text ending at ``ends``) it takes to cover ``char`` characters."""
+    for i, end in enumerate(ends):
+        if end >= char:
+            return i + 1
+    return len(ends)
 
 
 def char_ends(tokenizer: Any, ids: list[int], cache: dict[int, str] | None = None) -> list[int]:
     """Length of the decoded text after each token.
 
     Decoding each token on its own and summing is linear, but wrong where a character spans
-    several byte-level tokens; the sum is checked against the full decode and the quadratic
-    incremental decode is used only when they differ. ``cache`` keeps single-token decodes
-    across calls.
+    several byte-level tokens or a tokenizer decodes a token differently in context (leading
+    spaces, clean-up of spaces before punctuation). The sums are checked against the full decode
+    and three prefix decodes, and the quadratic incremental decode is used when any differs.
+    ``cache`` keeps single-token decodes across calls.
     """
     if not ids:
         return []
@@ -79,7 +85,10 @@ def char_ends(tokenizer: Any, ids: list[int], cache: dict[int, str] | None = Non
         for p in pieces:
             n += len(p)
             out.append(n)
-        return out
+        probes = {len(ids) // 4, len(ids) // 2, 3 * len(ids) // 4} - {0}
+        if all(len(tokenizer.decode(ids[:i], skip_special_tokens=False)) == out[i - 1]
+               for i in probes):
+            return out
     return [len(tokenizer.decode(ids[:i], skip_special_tokens=False))
             for i in range(1, len(ids) + 1)]
 

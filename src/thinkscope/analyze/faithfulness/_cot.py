@@ -9,8 +9,8 @@ said in the ``token_source`` field.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from ...activations import char_ends, tokens_covering
 from ...generate import PromptBuilder
 from ...text import extract_answer, grade, segment_text
 from ...traces import Trace
@@ -36,18 +36,7 @@ class TokenCoT:
 
     def token_at_char(self, char: int) -> int:
         """How many CoT tokens it takes to cover ``char`` characters of the reasoning."""
-        for i, end in enumerate(self.char_ends):
-            if end >= char:
-                return i + 1
-        return self.n
-
-
-def char_ends(tokenizer: Any, ids: list[int]) -> list[int]:
-    """Length of the decoded text after each token (incremental decoding)."""
-    out = []
-    for i in range(1, len(ids) + 1):
-        out.append(len(tokenizer.decode(ids[:i], skip_special_tokens=False)))
-    return out
+        return tokens_covering(self.char_ends, char)
 
 
 def token_cot(trace: Trace, builder: PromptBuilder) -> TokenCoT | None:
