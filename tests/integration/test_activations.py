@@ -1,5 +1,6 @@
 """Activation extraction: equal to ``output_hidden_states`` at the chosen positions, stops after
-the last requested layer and after the last saved position, resumes, captures repeated (weight-shared) blocks step by step."""
+the last requested layer and after the last saved position, resumes, captures repeated
+(weight-shared) blocks step by step."""
 
 from __future__ import annotations
 

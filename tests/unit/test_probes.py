@@ -138,6 +138,23 @@ def test_control_labels_are_a_function_of_the_key():
     assert c[0] == c[2] == c[5] and c[1] == c[4]
     assert set(c) <= set(y)
     assert (control_labels(keys, y, seed=3) == c).all()
+    # the draw does not depend on the order of the rows (batching decides it), only on the keys
+    order = [5, 3, 0, 4, 1, 2]
+    shuffled = control_labels([keys[i] for i in order], y[order], seed=3)
+    assert (shuffled == c[order]).all()
+
+
+def test_several_control_draws_average_single_draws():
+    X, y, g, _ = _planted()
+    keys = [f"k{i % 15}" for i in range(len(y))]
+    draws = [control_labels(keys, y, seed=s) for s in range(3)]
+    probe = MassMeanProbe()
+    singles = [next(r for r in evaluate_probe(probe, X, y, g, d, conditions=("control",)))
+               for d in draws]
+    pooled = evaluate_probe(probe, X, y, g, draws, conditions=("control",))[0]
+    assert pooled["draws"] == 3 and pooled["n_rows"] == len(y)
+    assert pooled["accuracy"] == pytest.approx(np.mean([r["accuracy"] for r in singles]))
+    assert pooled["accuracy_lo"] <= pooled["accuracy"] <= pooled["accuracy_hi"]
 
 
 @pytest.mark.parametrize("cls", [LogisticProbe, MassMeanProbe])

@@ -122,6 +122,8 @@ def train(
     group_by: Annotated[str, typer.Option(help="Folds grouped by 'problem' or by the target's "
                                                "'input' (no held-out row shares its inputs "
                                                "with a training row).")] = "problem",
+    control_draws: Annotated[int, typer.Option(help="Control-task draws averaged (one draw "
+                                                    "varies with few distinct keys).")] = 3,
     quiet: QuietOpt = False,
 ) -> None:
     """Probes per layer x position with control task, shuffled, majority, layer-0, random-init
@@ -145,12 +147,14 @@ def train(
         probes = [p.strip() for p in probe.split(",") if p.strip()]
         res = train_probes(aset, traces, tgt, probes, layer_list,
                            keys.split(",") if keys else None, rand, not no_text, not no_mask,
-                           folds, progress=not quiet, group_by=group_by)
+                           folds, progress=not quiet, group_by=group_by,
+                           control_draws=control_draws)
     except (ValueError, KeyError, FileNotFoundError) as exc:
         _fail(str(exc.args[0] if exc.args else exc))
         return
     summary = write_probe_results(res, out, {"target": tgt.name, "acts": str(acts),
                                              "group_by": group_by,
+                                             "control_draws": control_draws,
                                              "model": aset.manifest.model,
                                              "random_acts": str(random_acts or "")})
     saved = save_best_probes(aset, traces, tgt, res, out, mask=not no_mask)

@@ -21,16 +21,15 @@ N_BOOT = 300
 def control_labels(keys: Any, y: Any, seed: int = 0) -> np.ndarray:
     """Control task (Hewitt & Liang 2019): each distinct surface key gets one label drawn from
     the empirical label distribution, the same wherever the key recurs. A probe that scores as
-    well on these as on the real labels is memorising inputs, not reading a computed value."""
+    well on these as on the real labels is memorising inputs, not reading a computed value.
+
+    The draw depends on the set of keys, the labels' distribution and ``seed`` only, not on the
+    order of the rows (which batching decides)."""
     rng = np.random.default_rng(seed)
-    y = np.asarray(y)
-    mapping: dict[Any, Any] = {}
-    out = []
-    for k in keys:
-        if k not in mapping:
-            mapping[k] = y[rng.integers(len(y))]
-        out.append(mapping[k])
-    return np.asarray(out)
+    pool = np.sort(np.asarray(y))
+    unique = sorted(set(keys), key=lambda k: (type(k).__name__, str(k)))
+    mapping = dict(zip(unique, pool[rng.integers(len(pool), size=len(unique))]))
+    return np.asarray([mapping[k] for k in keys])
 
 
 def shuffled_labels(y: Any, seed: int = 0) -> np.ndarray:
@@ -147,7 +146,12 @@ def evaluate_probe(probe: Any, X: np.ndarray, y: Any, groups: Any,
                    conditions: Sequence[str] = ("task", "control", "shuffled", "majority"),
                    ) -> list[dict[str, Any]]:
     """One row per condition: the probe on the real labels (``task``), on control-task labels,
-    on shuffled labels, and the majority-class baseline, all on the same grouped folds."""
+    on shuffled labels, and the majority-class baseline, all on the same grouped folds.
+
+    ``control`` is one control labelling or a list of several draws; with several, the control
+    row is their mean accuracy (``draws`` says how many) with a CI over problems that resamples
+    each problem's rows of every draw together. One draw of a control task varies a lot when
+    there are few distinct keys, so several are the default of :func:`train_probes`."""
     y = np.asarray(y)
     if y.dtype == object:
         y = y.astype(str)
@@ -161,9 +165,11 @@ def evaluate_probe(probe: Any, X: np.ndarray, y: Any, groups: Any,
         if cond == "control":
             if control is None:
                 continue
-            yy = np.asarray(control)
-            yy = yy.astype(str) if yy.dtype == object else yy
-        elif cond == "shuffled":
+            row = _control_row(probe, X, control, g, folds, seed)
+            if row is not None:
+                rows.append(row)
+            continue
+        if cond == "shuffled":
             yy = shuffled_labels(y, seed)
         else:
             yy = y
@@ -172,3 +178,27 @@ def evaluate_probe(probe: Any, X: np.ndarray, y: Any, groups: Any,
         pred, proba, classes = oof_predict(probe, X, yy, g, folds)
         rows.append({"condition": cond, **score(yy, pred, g, proba, classes, seed=seed)})
     return rows
+
+
+def _control_row(probe: Any, X: np.ndarray, control: Any, g: np.ndarray,
+                 folds: list[tuple[np.ndarray, np.ndarray]], seed: int) -> dict[str, Any] | None:
+    draws = control if isinstance(control, list) else [control]
+    ys, preds, results = [], [], []
+    for c in draws:
+        yy = np.asarray(c)
+        yy = yy.astype(str) if yy.dtype == object else yy
+        if len(np.unique(yy)) < 2:
+            continue
+        pred, proba, classes = oof_predict(probe, X, yy, g, folds)
+        results.append(score(yy, pred, g, proba, classes, seed=seed))
+        ys.append(yy.astype(str))
+        preds.append(np.asarray(pred).astype(str))
+    if not results:
+        return None
+    if len(results) == 1:
+        return {"condition": "control", **results[0], "draws": 1}
+    pooled = score(np.concatenate(ys), np.concatenate(preds), np.tile(g, len(ys)), seed=seed)
+    aucs = [r["auroc"] for r in results if r["auroc"] is not None]
+    pooled.update(n_rows=int(len(g)), auroc=float(np.mean(aucs)) if aucs else None,
+                  auroc_lo=None, auroc_hi=None)
+    return {"condition": "control", **pooled, "draws": len(results)}

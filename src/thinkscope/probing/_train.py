@@ -60,6 +60,7 @@ def train_probes(
     probe_params: dict[str, dict[str, Any]] | None = None,
     progress: bool = True,
     group_by: str = "problem",
+    control_draws: int = 3,
 ) -> Any:
     """Tidy results: one row per (layer, key, probe, condition) with accuracy, AUROC, their
     95% CIs over problems, n rows and n problems.
@@ -70,6 +71,9 @@ def train_probes(
     an input-to-label table — which random features of the inputs can do for a small table
     (random-init baselines above chance) — and must read a value the model represents the same
     way whatever produced it.
+
+    The control task is drawn ``control_draws`` times (seeds ``seed``, ``seed + 1``, ...) and its
+    accuracy averaged: one draw swings by several points when there are few distinct keys.
     """
     import pandas as pd
 
@@ -95,7 +99,8 @@ def train_probes(
         rows = table[table["key"] == key]
         y = rows["label"].to_numpy()
         groups = rows[group_col].to_numpy()
-        control = control_labels(rows["control_key"].tolist(), y, seed)
+        ckeys = rows["control_key"].tolist()
+        control = [control_labels(ckeys, y, seed + i) for i in range(control_draws)]
         if lay not in arrays:
             arrays[lay] = acts.array(lay)
         X = arrays[lay][rows["row"].to_numpy()]
