@@ -20,32 +20,31 @@ TEXT = "Wait, the café costs 84 €. Hmm, let me re-check : 40 + 2 = 42 !"
 ASCII = "So 12 * 7 = 84. Let me verify, again: 40 + 2 = 42."  # byte-level pieces join exactly
 
 
+def _trained(model, pre, decoder, trainer, **kw) -> PreTrainedTokenizerFast:
+    tok = Tokenizer(model)
+    tok.pre_tokenizer, tok.decoder = pre, decoder
+    tok.train_from_iterator(CORPUS, trainer)
+    return PreTrainedTokenizerFast(tokenizer_object=tok, **kw)
+
+
 def _byte_bpe() -> PreTrainedTokenizerFast:
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    tok.train_from_iterator(CORPUS, trainers.BpeTrainer(
-        vocab_size=300, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
-    return PreTrainedTokenizerFast(tokenizer_object=tok)
+    return _trained(models.BPE(), pre_tokenizers.ByteLevel(add_prefix_space=False),
+                    decoders.ByteLevel(), trainers.BpeTrainer(
+                        vocab_size=300, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
 
 
 def _metaspace() -> PreTrainedTokenizerFast:
-    tok = Tokenizer(models.BPE(unk_token="<unk>"))
-    tok.pre_tokenizer = pre_tokenizers.Metaspace()
-    tok.decoder = decoders.Metaspace()
-    tok.train_from_iterator(CORPUS, trainers.BpeTrainer(vocab_size=200,
-                                                        special_tokens=["<unk>"]))
-    return PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="<unk>")
+    return _trained(models.BPE(unk_token="<unk>"), pre_tokenizers.Metaspace(),
+                    decoders.Metaspace(),
+                    trainers.BpeTrainer(vocab_size=200, special_tokens=["<unk>"]),
+                    unk_token="<unk>")
 
 
 def _wordpiece() -> PreTrainedTokenizerFast:
-    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tok.decoder = decoders.WordPiece()
-    tok.train_from_iterator(CORPUS, trainers.WordPieceTrainer(vocab_size=150,
-                                                              special_tokens=["[UNK]"]))
-    return PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]",
-                                   clean_up_tokenization_spaces=True)
+    return _trained(models.WordPiece(unk_token="[UNK]"), pre_tokenizers.BertPreTokenizer(),
+                    decoders.WordPiece(),
+                    trainers.WordPieceTrainer(vocab_size=150, special_tokens=["[UNK]"]),
+                    unk_token="[UNK]", clean_up_tokenization_spaces=True)
 
 
 @pytest.mark.parametrize("make", [_byte_bpe, _metaspace, _wordpiece])
