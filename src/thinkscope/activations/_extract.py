@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..traces import Trace
 from ._layers import component_module, find_blocks, n_layers, parse_layers
@@ -79,22 +79,28 @@ def _shared_blocks(model: Any) -> bool:
     return len({id(b) for b in blocks}) != len(blocks)
 
 
-def _needed(item: tuple[TraceTokens, list[Position]]) -> int:
-    """Tokens of the sequence the forward must run: up to its last saved position."""
-    return max((p.position for p in item[1]), default=-1) + 1
+class _Item(NamedTuple):
+    """One trace to run: its tokens, its saved positions, and how many tokens the forward needs
+    (up to the last saved position)."""
+
+    tt: TraceTokens
+    positions: list[Position]
+    needed: int
 
 
-def _batches(items: list[tuple[TraceTokens, list[Position]]], max_tokens: int,
-             max_batch: int) -> Iterable[list[tuple[TraceTokens, list[Position]]]]:
+def _item(tt: TraceTokens, positions: list[Position]) -> _Item:
+    return _Item(tt, positions, max((p.position for p in positions), default=-1) + 1)
+
+
+def _batches(items: list[_Item], max_tokens: int, max_batch: int) -> Iterable[list[_Item]]:
     """Batches of the items with positions, by needed length, at most ``max_tokens`` padded."""
-    items = sorted((it for it in items if it[1]), key=_needed)
-    batch: list[tuple[TraceTokens, list[Position]]] = []
+    batch: list[_Item] = []
     width = 0
-    for it in items:
-        width = max(width, _needed(it))
+    for it in sorted((it for it in items if it.positions), key=lambda it: it.needed):
+        width = max(width, it.needed)
         if batch and ((len(batch) + 1) * width > max_tokens or len(batch) >= max_batch):
             yield batch
-            batch, width = [], _needed(it)
+            batch, width = [], it.needed
         batch.append(it)
     if batch:
         yield batch
@@ -215,35 +221,33 @@ def extract_activations(
             items = []
             for t in chunk:
                 tt = trace_tokens(t, builder, token_text.cache)
-                items.append((tt, select_positions(tt, rules)))
-            bar.update(sum(1 for _, pos in items if not pos))  # nothing to run for these
+                items.append(_item(tt, select_positions(tt, rules)))
+            bar.update(sum(1 for it in items if not it.positions))  # nothing to run for these
             meta = _MetaColumns(token_text)
             arrays: dict[str, list[Any]] = {}
             for batch in _batches(items, max_tokens, max_batch):
-                width = max(_needed(it) for it in batch)
+                width = max(it.needed for it in batch)
                 ids = torch.full((len(batch), width), pad, dtype=torch.long)
                 mask = torch.zeros((len(batch), width), dtype=torch.long)
                 rows, cols = [], []
-                for b, (tt, pos) in enumerate(batch):
-                    n = _needed((tt, pos))
+                for b, (tt, pos, n) in enumerate(batch):
                     ids[b, :n] = torch.tensor(tt.ids[:n])
                     mask[b, :n] = 1
                     rows += [b] * len(pos)
                     cols += [p.position for p in pos]
                     meta.add(tt, pos)
-                if rows:
-                    capture.reset((torch.tensor(rows, device=device),
-                                   torch.tensor(cols, device=device)))
-                    with torch.no_grad():
-                        try:
-                            model(input_ids=ids.to(device), attention_mask=mask.to(device),
-                                  use_cache=False)
-                        except _StopForward:
-                            pass
-                    for (comp, lay), got in capture.out.items():
-                        for step, t_ in enumerate(got):
-                            name = tensor_name(comp, lay, step if len(got) > 1 else None)
-                            arrays.setdefault(name, []).append(t_)
+                capture.reset((torch.tensor(rows, device=device),
+                               torch.tensor(cols, device=device)))
+                with torch.no_grad():
+                    try:
+                        model(input_ids=ids.to(device), attention_mask=mask.to(device),
+                              use_cache=False)
+                    except _StopForward:
+                        pass
+                for (comp, lay), got in capture.out.items():
+                    for step, t_ in enumerate(got):
+                        name = tensor_name(comp, lay, step if len(got) > 1 else None)
+                        arrays.setdefault(name, []).append(t_)
                 bar.update(len(batch))
             _write_shard(out, manifest, chunk, meta, arrays)
     finally:

@@ -183,22 +183,23 @@ def evaluate_probe(probe: Any, X: np.ndarray, y: Any, groups: Any,
 def _control_row(probe: Any, X: np.ndarray, control: Any, g: np.ndarray,
                  folds: list[tuple[np.ndarray, np.ndarray]], seed: int) -> dict[str, Any] | None:
     draws = control if isinstance(control, list) else [control]
-    ys, preds, results = [], [], []
+    fitted = []
     for c in draws:
         yy = np.asarray(c)
         yy = yy.astype(str) if yy.dtype == object else yy
-        if len(np.unique(yy)) < 2:
-            continue
-        pred, proba, classes = oof_predict(probe, X, yy, g, folds)
-        results.append(score(yy, pred, g, proba, classes, seed=seed))
-        ys.append(yy.astype(str))
-        preds.append(np.asarray(pred).astype(str))
-    if not results:
+        if len(np.unique(yy)) >= 2:
+            fitted.append((yy, *oof_predict(probe, X, yy, g, folds)))
+    if not fitted:
         return None
-    if len(results) == 1:
-        return {"condition": "control", **results[0], "draws": 1}
-    pooled = score(np.concatenate(ys), np.concatenate(preds), np.tile(g, len(ys)), seed=seed)
-    aucs = [r["auroc"] for r in results if r["auroc"] is not None]
-    pooled.update(n_rows=int(len(g)), auroc=float(np.mean(aucs)) if aucs else None,
-                  auroc_lo=None, auroc_hi=None)
-    return {"condition": "control", **pooled, "draws": len(results)}
+    if len(fitted) == 1:
+        return {"condition": "control", **score(*fitted[0][:2], g, *fitted[0][2:], seed=seed),
+                "draws": 1}
+    # several draws: accuracy pooled over draws, each problem's rows of every draw resampled
+    # together; AUROC is the mean over draws (no CI)
+    pooled = score(np.concatenate([f[0].astype(str) for f in fitted]),
+                   np.concatenate([np.asarray(f[1]).astype(str) for f in fitted]),
+                   np.tile(g, len(fitted)), seed=seed)
+    aucs = [a for yy, _, proba, classes in fitted
+            if classes is not None and (a := _auroc(yy, proba, classes)) is not None]
+    pooled.update(n_rows=int(len(g)), auroc=float(np.mean(aucs)) if aucs else None)
+    return {"condition": "control", **pooled, "draws": len(fitted)}
