@@ -34,6 +34,10 @@ def main(argv: list[str] | None = None) -> int:
         r = g["step_error_rate"]
         print(f"{model}: n={g['n_traces']} traces; step error rate {r['value']} {r['ci95']} "
               f"({r['numerator']}/{r['denominator']} checkable steps)")
+        w = g["traces_with_wrong_restatement"]
+        if w["k"]:
+            print(f"  traces restating the problem wrongly (a wrong plan, kept apart from step "
+                  f"errors): {w['k']}/{w['n']}")
         if "first_error_accuracy" in g:
             f, d = g["first_error_accuracy"], g["error_detection_accuracy"]
             print(f"  first-error index accuracy {f['value']} {f['ci95']} (n={f['n']}); "

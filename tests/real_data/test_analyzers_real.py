@@ -51,7 +51,9 @@ def test_first_error_index_on_human_labelled_arithmetic(bbm: TraceStore) -> None
     # 46/50; three of the four misses are traces labelled "no mistake" whose final answer is
     # wrong (label noise the data card describes), see analyses/first_error.py
     assert acc["value"] >= 0.9
-    assert summary["n_checkable"] >= 200
+    assert summary["n_checkable"] >= 180  # the computation steps; each trace's plan is apart
+    # trace 35 restates the problem wrongly ("(A + B) * (C * D)" with A, B of another shape)
+    assert df["first_restatement_error"].notna().sum() >= 1
     wrong_answer_no_label = df[df["first_error_gold"].isna() & (df["answer_correct"] == False)]  # noqa: E712
     assert wrong_answer_no_label["first_error_pred"].notna().all()
 

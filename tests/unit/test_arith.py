@@ -105,11 +105,17 @@ def test_variables_defined_by_the_trace_are_used() -> None:
         "Let's calculate B = (4 * 2) = 8.",
         "Then A - B = 5 - 8 = -3. So the answer is -3",
     ]
-    assert check_steps(steps, "((2 + 3) - (4 * 2)) =").verdicts == [True, True, True, True]
+    right = check_steps(steps, "((2 + 3) - (4 * 2)) =")
+    assert right.verdicts == [None, True, True, True]  # step 0 is a plan, not a computation
+    assert right.checks[0].restatement is True
     wrong_template = ['This equation can be written as "A + B", where A = (2 + 3) and B = (4 * 2).'
                       ] + steps[1:]
     res = check_steps(wrong_template, "((2 + 3) - (4 * 2)) =")
-    assert res.first_error == 0
+    # a wrong plan is reported apart; the computations that follow it are all right
+    assert res.first_restatement_error == 0
+    assert res.first_error is None
+    assert res.verdicts[0] is None  # a restatement is not a computation
+    assert right.first_restatement_error is None
     wrong_use = steps[:3] + ["Then A - B = 5 - 7 = -2. So the answer is -2"]
     assert check_steps(wrong_use, "((2 + 3) - (4 * 2)) =").first_error == 3
 

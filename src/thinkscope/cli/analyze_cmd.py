@@ -153,6 +153,8 @@ def errors(
         r = g["step_error_rate"]
         line = (f"{name}: n={g['n_traces']} traces, step error rate {r['value']} {r['ci95']} "
                 f"({r['numerator']}/{r['denominator']} checkable steps)")
+        if g["traces_with_wrong_restatement"]["k"]:
+            line += f"; wrong restatements {g['traces_with_wrong_restatement']['k']}"
         if "first_error_accuracy" in g:
             f = g["first_error_accuracy"]
             line += f"; first-error accuracy {f['value']} {f['ci95']} (n={f['n']})"

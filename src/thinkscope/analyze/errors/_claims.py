@@ -5,13 +5,21 @@ A claim is an equality chain ``e0 = e1 = ... = en`` written in the step (``A = (
 must equal the previous checkable side. A chain that starts with a bare name (``A = ...``) binds
 that name to the chain's last value — the value the trace *claims*, so later steps are judged
 against their own premises and one mistake is counted once, where it was made.
+
+A *restatement* ("this equation can be written as A - B - C - D, where A = ...") claims that an
+expression of the trace's own names equals the whole problem. It is a plan, not a computation,
+and is judged apart: a wrong plan is reported (``StepCheck.restatement``), but the step verdict
+and the first-error index count computations only. That is the convention of human first-error
+labels (BIG-Bench-Mistake): of 121 labelled arithmetic traces none marks a restatement, though
+three state a wrong one — two are labelled "no mistake" and one at the step that computes with
+the wrong plan.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -39,26 +47,36 @@ class Claim:
     ok: bool | None  # None = uncheckable (a side has an unknown name or is not arithmetic)
     left_value: Fraction | None = None
     right_value: Fraction | None = None
+    restatement: bool = False  # an expression of the trace's names claimed equal to the problem
 
 
 @dataclass
 class StepCheck:
-    """The verdict on one step: ``False`` if any claim is wrong, ``True`` if at least one claim
-    was checked and all held, ``None`` if nothing in it could be checked."""
+    """The verdict on one step's computations: ``False`` if any is wrong, ``True`` if at least
+    one was checked and all held, ``None`` if nothing in it could be checked. Restatements of
+    the problem are judged apart (``restatement``)."""
 
     index: int
     claims: list[Claim] = field(default_factory=list)
 
     @property
     def verdict(self) -> bool | None:
-        checked = [c.ok for c in self.claims if c.ok is not None]
-        if not checked:
-            return None
-        return all(checked)
+        return _all_checked(c for c in self.claims if not c.restatement)
+
+    @property
+    def restatement(self) -> bool | None:
+        """Whether the step's restatements of the problem hold (``None``: it makes none that
+        can be checked)."""
+        return _all_checked(c for c in self.claims if c.restatement)
 
     @property
     def n_checked(self) -> int:
-        return sum(c.ok is not None for c in self.claims)
+        return sum(c.ok is not None and not c.restatement for c in self.claims)
+
+
+def _all_checked(claims: Iterable[Claim]) -> bool | None:
+    checked = [c.ok for c in claims if c.ok is not None]
+    return all(checked) if checked else None
 
 
 def _token_starts(text: str) -> list[int]:
@@ -269,7 +287,8 @@ def check_step(
                 continue  # a plain restatement of numbers is checked as an equality elsewhere
             val = _value(expr, known, modulus)
             ok = None if val is None else val == problem_value
-            result.claims.append(Claim(expr, "<problem>", ok, val, problem_value))
+            result.claims.append(Claim(expr, "<problem>", ok, val, problem_value,
+                                       restatement=True))
     return result
 
 

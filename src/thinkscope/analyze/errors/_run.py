@@ -24,7 +24,7 @@ from ._trace_errors import (
 TRACE_COLUMNS = [
     "trace_id", "model", "model_kind", "corpus", "problem_id", "n_steps", "n_checkable",
     "n_errors", "first_error_pred", "first_error_gold", "gold_source", "n_truth_errors",
-    "answer_correct",
+    "answer_correct", "first_restatement_error",
 ]
 
 
@@ -53,7 +53,8 @@ def _answer_correct(trace: Trace) -> bool | None:
 def check_traces(traces: Iterable[Trace], segments: SegmentSource = "gold",
                  progress: bool = True) -> pd.DataFrame:
     """Per trace: steps, checkable steps, errors, the predicted and (when known) gold first-error
-    index, and final-answer correctness."""
+    index, final-answer correctness, and the first step that restates the problem wrongly (a
+    wrong plan, kept apart from computation errors; see ``_claims``)."""
     rows = []
     for trace in tqdm(traces, desc="step errors", unit="trace", disable=not progress):
         steps = trace_steps(trace, segments)
@@ -68,9 +69,11 @@ def check_traces(traces: Iterable[Trace], segments: SegmentSource = "gold",
             "first_error_pred": res.first_error, "first_error_gold": gold,
             "gold_source": source, "n_truth_errors": truth_errors,
             "answer_correct": _answer_correct(trace),
+            "first_restatement_error": res.first_restatement_error,
         })
     df = pd.DataFrame(rows, columns=TRACE_COLUMNS)
-    for col in ("first_error_pred", "first_error_gold", "n_truth_errors"):
+    for col in ("first_error_pred", "first_error_gold", "n_truth_errors",
+                "first_restatement_error"):
         df[col] = df[col].astype("Int64")
     df["answer_correct"] = df["answer_correct"].astype("boolean")
     return df
@@ -88,6 +91,8 @@ def summarize_errors(df: pd.DataFrame, by: str = "model") -> dict[str, Any]:
             "step_error_rate": ratio_ci(grp["n_errors"].tolist(), grp["n_checkable"].tolist(),
                                         grp["problem_id"].tolist()),
             "traces_with_error": proportion(int((grp["n_errors"] > 0).sum()), len(grp)),
+            "traces_with_wrong_restatement": proportion(
+                int(grp["first_restatement_error"].notna().sum()), len(grp)),
         }
         graded = grp["answer_correct"].dropna()
         entry["answer_accuracy"] = proportion(int(graded.sum()), int(len(graded)))

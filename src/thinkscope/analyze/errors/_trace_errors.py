@@ -38,6 +38,11 @@ class TraceErrors:
     def first_error(self) -> int | None:
         return next((i for i, v in enumerate(self.verdicts) if v is False), None)
 
+    @property
+    def first_restatement_error(self) -> int | None:
+        """The first step that restates the problem wrongly (a wrong plan; see ``_claims``)."""
+        return next((c.index for c in self.checks if c.restatement is False), None)
+
 
 def question_of(trace: Trace) -> str:
     """The user's question: the last user message, else the rendered prompt."""
