@@ -126,6 +126,25 @@ def test_a_name_rebound_to_another_value_is_not_used() -> None:
     assert res.verdicts[2] is None  # p is ambiguous now
 
 
+def test_a_name_the_step_rebinds_is_not_judged_with_its_old_value() -> None:
+    # prose reuses a name for a new unknown; "=>" is read as an arrow, so "x=1" binds x anew
+    steps = ["Let x = 7.", "7 + x = 14",
+             "Another number, say x. So, 1*2*10*x=20, so 20x=20 => x=1.", "x + 1 = 2"]
+    assert check_steps(steps).verdicts == [None, True, None, None]
+    # the same claim with x still 7 is judged (and wrong)
+    assert check_steps(["Let x = 7.", "So, 1*2*10*x=20."]).verdicts == [None, False]
+    assert check_steps(["Let x = 7.", "So 2*x = 14 => x = 7."]).verdicts == [None, True]
+
+
+def test_a_number_a_cut_trace_ends_on_is_not_judged() -> None:
+    steps = ["109,824 / 8 = 13,728", "Divide by 16: 13,728 / 16 = 85"]  # cut inside 858
+    assert check_steps(steps).first_error == 1
+    cut = check_steps(steps, truncated=True)
+    assert cut.verdicts == [True, None] and cut.first_error is None
+    # only the number the text ends on is dropped: an earlier wrong claim in that step counts
+    assert check_steps(["2 + 2 = 5, and 13,728 / 16 = 85"], truncated=True).first_error == 0
+
+
 def test_modular_claims_use_the_question_modulus() -> None:
     q = "start 4, +7, *3, -5 (mod 10)"
     assert check_steps(["4+7=1", "1*3=3", "3-5=8"], q).verdicts == [True, True, True]

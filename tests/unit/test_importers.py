@@ -82,6 +82,16 @@ def test_annotated_importer(tmp_path):
     assert [m.role for m in inst.prompt.messages] == ["system", "user"]
     assert inst.extracted_answer == "2"
     assert r1.problem_id == "0" and inst.problem_id == "1"
+    assert r1.finish_reason is None
+
+
+def test_annotated_importer_marks_a_think_block_that_never_closed_as_cut(tmp_path):
+    rec = {"response": "<think>Divide by 16: 13,728 / 16 = 85",
+           "annotated_response": '["deduction"] Divide by 16: 13,728 / 16 = 85 ["end-section"]'}
+    path = tmp_path / "cut_deepseek-r1-distill-qwen-7b.json"
+    path.write_text(json.dumps([rec]))
+    (trace,) = good(read("annotated", path))
+    assert trace.finish_reason == "length" and trace.answer == ""
 
 
 def test_bbm_importer(tmp_path):

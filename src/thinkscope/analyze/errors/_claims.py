@@ -101,6 +101,8 @@ def _free_before(text: str) -> bool:
     t = text.rstrip()
     if not t:
         return True
+    if t.endswith("=>"):
+        return True  # an implication arrow: "20x = 20 => x = 1"
     last = t[-1]
     if last in "-*+•" and (len(t) == 1 or t[-2] == "\n" or (t[:-1].strip(" \t") == "")):
         return True  # a list bullet at the start of a line
@@ -250,8 +252,10 @@ def check_step(
     (``None``) so no claim is judged against a stale binding.
     """
     result = StepCheck(index)
+    chains = equality_chains(text)
+    _forget_rebound(chains, env, modulus)
     known = {k: v for k, v in env.items() if v is not None}
-    for chain in equality_chains(text):
+    for chain in chains:
         head = chain[0]
         is_definition = bool(_BARE_NAME.fullmatch(head)) and not _is_number(head)
         prev_text: str | None = None
@@ -290,6 +294,21 @@ def check_step(
             result.claims.append(Claim(expr, "<problem>", ok, val, problem_value,
                                        restatement=True))
     return result
+
+
+def _forget_rebound(chains: list[list[str]], env: dict[str, Fraction | None],
+                    modulus: int | None) -> None:
+    """Make names this step binds to a new value unusable for the whole step. Prose reuses
+    names for new unknowns ("another number, say x. So 1*2*10*x = 20 ... x = 1"); a claim
+    written before the new binding must not be judged with the old value."""
+    known = {k: v for k, v in env.items() if v is not None}
+    for chain in chains:
+        head = chain[0]
+        if not (_BARE_NAME.fullmatch(head) and not _is_number(head)) or known.get(head) is None:
+            continue
+        value = _value(chain[-1], {k: v for k, v in known.items() if k != head}, modulus)
+        if value is not None and value != known[head]:
+            env[head] = None
 
 
 def _leftmost(text: str, env: Mapping[str, Fraction]) -> tuple[bool, Fraction | None]:

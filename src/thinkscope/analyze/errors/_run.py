@@ -41,6 +41,12 @@ def _gold_first_error(trace: Trace, steps: list[str], question: str,
     return None, None, None
 
 
+def _maybe_cut(trace: Trace) -> bool:
+    """Whether the reasoning may end mid-number: the generation hit its length limit, or no
+    answer follows the reasoning (files of cut traces often close the think block themselves)."""
+    return trace.finish_reason == "length" or not trace.answer.strip()
+
+
 def _answer_correct(trace: Trace) -> bool | None:
     """The trace's stored verdict, else a math-verify grade of its answer when both sides exist."""
     if trace.correct is not None:
@@ -59,7 +65,7 @@ def check_traces(traces: Iterable[Trace], segments: SegmentSource = "gold",
     for trace in tqdm(traces, desc="step errors", unit="trace", disable=not progress):
         steps = trace_steps(trace, segments)
         question = question_of(trace)
-        res = check_steps(steps, question)
+        res = check_steps(steps, question, truncated=_maybe_cut(trace))
         gold, source, truth_errors = _gold_first_error(trace, steps, question, segments)
         rows.append({
             "trace_id": trace.trace_id, "model": trace.model.id,

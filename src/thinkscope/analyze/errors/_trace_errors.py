@@ -3,6 +3,7 @@ many steps could be checked at all (the denominator every error rate must show).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Literal
@@ -60,9 +61,16 @@ def trace_steps(trace: Trace, segments: SegmentSource = "auto") -> list[str]:
             if s.stripped]
 
 
-def check_steps(steps: list[str], question: str = "") -> TraceErrors:
+_CUT_NUMBER = re.compile(r"[\d.,]*\d$")
+
+
+def check_steps(steps: list[str], question: str = "", truncated: bool = False) -> TraceErrors:
     """Symbolic check of the arithmetic claims in each step (see ``_claims``). When the question
-    states a modulus (``(mod 10)``), claims are compared modulo it."""
+    states a modulus (``(mod 10)``), claims are compared modulo it. When the text was cut
+    (``truncated``: the generation hit its length limit), a number ending the last step may be
+    the cut-off head of a longer one (``13,728 ÷ 16 = 85`` of ``858``) and is not judged."""
+    if truncated and steps:
+        steps = steps[:-1] + [_CUT_NUMBER.sub("", steps[-1])]
     chain = parse_chain_question(question) if question else None
     modulus = chain.mod if chain else None
     problem_value = problem_expression_value(question, modulus) if question and not chain \

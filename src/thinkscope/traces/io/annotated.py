@@ -125,6 +125,7 @@ def record_to_trace(obj: dict[str, Any], index: int, model: str, corpus: str,
     thinking = obj.get("thinking_process") if isinstance(obj.get("thinking_process"), str) else None
     messages: list[Message] = []
     answer = ""
+    finish_reason = None
     reply = response
     if response is not None:
         chat = split_rendered_chat(response)
@@ -134,6 +135,8 @@ def record_to_trace(obj: dict[str, Any], index: int, model: str, corpus: str,
         split = split_think(reply)
         if split.has_tags:
             answer = split.answer
+            if not split.closed:
+                finish_reason = "length"  # the think block never closed: the output was cut
             thinking = thinking if thinking is not None else split.reasoning
         elif thinking is not None and reply.strip().startswith(thinking.strip()[:200]):
             answer = reply.strip()[len(thinking.strip()):].strip()
@@ -155,6 +158,7 @@ def record_to_trace(obj: dict[str, Any], index: int, model: str, corpus: str,
         annotations=Annotations(
             source="annotated", segments=locate_segments(reasoning, segments), extra=extra
         ),
+        finish_reason=finish_reason,
         source=source,
     )
 
