@@ -23,6 +23,7 @@ from _common import import_data, write_page  # noqa: E402
 from thinkscope.analyze.behaviors import (  # noqa: E402
     BehaviorClassifier,
     fit_classifier,
+    format_agreement,
     get_detector,
     label_traces,
     write_behaviors,
@@ -56,21 +57,18 @@ def main(argv: list[str] | None = None) -> int:
                 tag = " (fitted on this model: in-sample)" if name == "classifier" and \
                     model in seen else ""
                 line += (f"\n    vs gold{tag}: backtracking P {b['precision']} R {b['recall']} "
-                         f"F1 {b['f1']} (support {b['support']}); macro-F1 {a['macro_f1']}; "
-                         f"kappa {a['kappa']}; n={a['n_segments']} segments")
+                         f"(support {b['support']}); {format_agreement(a)}")
             print(line)
     if args.cv:
         _, report = fit_classifier(traces)
         results["refit_cv"] = report
         cv = report.get("grouped_cv", {}).get("all")
         if cv:
-            print(f"\n== refit, grouped 5-fold CV (whole traces held out): backtracking F1 "
-                  f"{cv['per_label']['backtracking']['f1']}, macro-F1 {cv['macro_f1']}, "
-                  f"kappa {cv['kappa']} (n={cv['n_segments']})")
+            print(f"\n== refit, grouped 5-fold CV (whole traces held out): "
+                  f"{format_agreement(cv)}")
         for model, a in report.get("leave_one_model_out", {}).items():
-            print(f"== refit, leave-one-model-out, tested on {model}: macro-F1 {a['macro_f1']}, "
-                  f"kappa {a['kappa']} (n={a['n_segments']}; trained labels "
-                  f"{a['labels_in_training']})")
+            print(f"== refit, leave-one-model-out, tested on {model}: {format_agreement(a)}; "
+                  f"trained labels {a['labels_in_training']}")
     (args.out / "agreement.json").write_text(json.dumps(results, indent=2) + "\n")
     page = write_page(args.out, "Behaviour detectors vs LLM labels", sections + [
         ("numbers", {k: v.get("groups", v) for k, v in results.items()})])

@@ -192,3 +192,31 @@ def test_agreement_matches_hand_computed_values() -> None:
     pe = (2 / 6) * (2 / 6) + (3 / 6) * (3 / 6) + (1 / 6) * 0
     assert a["kappa"] == pytest.approx((po - pe) / (1 - pe), abs=1e-4)
     assert a["unlabelled"] == 1
+    assert a["confusion"]["initializing"] == {"none": 1}
+    assert a["confusion"]["backtracking"] == {"backtracking": 1, "deduction": 1}
+
+
+def test_agreement_intervals_resample_whole_traces() -> None:
+    rng = np.random.default_rng(3)
+    labels = ["backtracking", "deduction", "initializing"]
+    gold = list(rng.choice(labels, 600))
+    # 30 traces labelled perfectly, 30 at random: agreement varies between traces
+    pred = [g if i < 300 else str(rng.choice(labels)) for i, g in enumerate(gold)]
+    traces = [i // 10 for i in range(600)]
+    a = agreement(gold, pred, labels=labels, groups=traces)
+    assert a["n_traces"] == 60
+    for key in ("macro_f1", "kappa"):
+        lo, hi = a["ci95"][key]
+        assert lo < a[key] < hi and hi - lo > 0.05
+    lo, hi = a["ci95"]["f1"]["backtracking"]
+    assert lo < a["per_label"]["backtracking"]["f1"] < hi
+    # the interval's midpoint tracks the point estimate the sklearn metrics give
+    assert abs((lo + hi) / 2 - a["per_label"]["backtracking"]["f1"]) < 0.05
+    # identical traces: resampling them cannot move anything
+    same = agreement(gold[:10] * 20, pred[:10] * 20, labels=labels,
+                     groups=[i // 10 for i in range(200)])
+    assert same["ci95"]["kappa"][0] == same["ci95"]["kappa"][1] == same["kappa"]
+    # resampling segments instead of traces would give a narrower interval
+    by_segment = agreement(gold, pred, labels=labels, groups=list(range(600)))
+    width = lambda r: r["ci95"]["kappa"][1] - r["ci95"]["kappa"][0]  # noqa: E731
+    assert width(by_segment) < width(a)

@@ -71,7 +71,7 @@ def behaviors(
         typer.echo("error: --store and --out are required", err=True)
         raise typer.Exit(2)
     _check_segments(segments)
-    from ..analyze.behaviors import get_detector, label_traces, write_behaviors
+    from ..analyze.behaviors import format_agreement, get_detector, label_traces, write_behaviors
 
     kwargs: dict[str, Any] = {"artifact": artifact}
     if detector == "judge":
@@ -98,9 +98,7 @@ def behaviors(
                 f"{bt['fraction']['mean']} {bt['fraction']['ci95']}, per 1k tokens "
                 f"{bt['per_1k_tokens']['mean']} {bt['per_1k_tokens']['ci95']}")
         if "agreement" in g:
-            a = g["agreement"]
-            line += (f"; vs gold: backtracking F1 {a['per_label']['backtracking']['f1']}, "
-                     f"macro-F1 {a['macro_f1']}, kappa {a['kappa']} (n={a['n_segments']})")
+            line += f"; vs gold: {format_agreement(g['agreement'])}"
         typer.echo(line)
     typer.echo(f"wrote {out}/ (detector: {det.name})")
 
@@ -115,7 +113,7 @@ def fit(
 ) -> None:
     """Refit the classifier detector on gold-labelled segments; writes the safe artifact and
     fit_report.json (grouped-CV and leave-one-model-out agreement)."""
-    from ..analyze.behaviors import fit_classifier
+    from ..analyze.behaviors import fit_classifier, format_agreement
 
     traces = [t for s in store for t in open_store(s).iter_traces()]
     try:
@@ -127,9 +125,7 @@ def fit(
     (Path(out) / "fit_report.json").write_text(json.dumps(report, indent=2) + "\n")
     cv = report.get("grouped_cv", {}).get("all")
     if cv:
-        typer.echo(f"grouped CV (n={cv['n_segments']} segments): backtracking F1 "
-                   f"{cv['per_label']['backtracking']['f1']}, macro-F1 {cv['macro_f1']}, "
-                   f"kappa {cv['kappa']}")
+        typer.echo(f"grouped CV (whole traces held out): {format_agreement(cv)}")
     typer.echo(f"wrote {out}/ ({report['n_segments']} segments, {report['n_traces']} traces)")
 
 

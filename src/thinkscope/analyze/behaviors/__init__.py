@@ -1,7 +1,7 @@
 """Reasoning behaviours per segment (Venhoff et al. 2025): keyword, classifier and LLM-judge
 detectors behind one interface, agreement metrics, and per-trace/per-model tables."""
 
-from ._agreement import agreement
+from ._agreement import agreement, format_agreement
 from ._classifier import BehaviorClassifier, shipped_artifact_dir
 from ._detectors import DETECTORS, Detector, get_detector
 from ._fit import fit_classifier, gold_segments
@@ -31,6 +31,7 @@ __all__ = [
     "KeywordDetector",
     "SegmentInput",
     "agreement",
+    "format_agreement",
     "build_judge_prompt",
     "fit_classifier",
     "get_detector",

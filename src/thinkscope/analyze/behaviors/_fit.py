@@ -48,11 +48,13 @@ def fit_classifier(traces: Iterable[Trace], C: float = 4.0, folds: int = 5,
         for tr, te in GroupKFold(folds).split(segs, y, groups):
             clf = BehaviorClassifier(C=C).fit([segs[i] for i in tr], y[tr].tolist())
             pred[te] = clf.predict([segs[i] for i in te])
-        report["grouped_cv"] = {"folds": folds, "all": agreement(labels, pred.tolist())}
+        report["grouped_cv"] = {"folds": folds,
+                                "all": agreement(labels, pred.tolist(), groups=groups)}
         for m in sorted(set(models)):
             idx = [i for i, mm in enumerate(models) if mm == m]
             report["grouped_cv"][m] = agreement([labels[i] for i in idx],
-                                                [pred[i] for i in idx])
+                                                [pred[i] for i in idx],
+                                                groups=[groups[i] for i in idx])
         if len(set(models)) > 1:
             lomo: dict[str, Any] = {}
             for m in sorted(set(models)):
@@ -63,7 +65,8 @@ def fit_classifier(traces: Iterable[Trace], C: float = 4.0, folds: int = 5,
                 clf = BehaviorClassifier(C=C).fit([segs[i] for i in tr_idx],
                                                   [labels[i] for i in tr_idx])
                 lomo[m] = agreement([labels[i] for i in te_idx],
-                                    clf.predict([segs[i] for i in te_idx]))
+                                    clf.predict([segs[i] for i in te_idx]),
+                                    groups=[groups[i] for i in te_idx])
                 lomo[m]["labels_in_training"] = sorted({labels[i] for i in tr_idx})
             report["leave_one_model_out"] = lomo
     final = BehaviorClassifier(C=C).fit(segs, labels)

@@ -116,12 +116,14 @@ def summarize_behaviors(result: BehaviorResult, by: str = "model") -> dict[str, 
         gold = sg[(sg["trace_id"].isin(grp["trace_id"])) & sg["label_gold"].notna()]
         if len(gold):
             entry["agreement"] = agreement(gold["label_gold"].tolist(),
-                                           gold["label_pred"].tolist())
+                                           gold["label_pred"].tolist(),
+                                           groups=gold["trace_id"].tolist())
         out["groups"][key] = entry
     gold_all = sg[sg["label_gold"].notna()]
     if len(gold_all):
         out["agreement_all"] = agreement(gold_all["label_gold"].tolist(),
-                                         gold_all["label_pred"].tolist())
+                                         gold_all["label_pred"].tolist(),
+                                         groups=gold_all["trace_id"].tolist())
     return out
 
 
