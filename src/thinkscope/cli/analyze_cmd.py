@@ -111,8 +111,10 @@ def fit(
     c: Annotated[float, typer.Option("--C", help="Inverse regularisation strength.")] = 4.0,
     no_eval: Annotated[bool, typer.Option("--no-eval", help="Skip the CV estimate.")] = False,
 ) -> None:
-    """Refit the classifier detector on gold-labelled segments; writes the safe artifact and
-    fit_report.json (grouped-CV and leave-one-model-out agreement)."""
+    """Refit the classifier detector on gold-labelled segments.
+
+    Writes the safe artifact and fit_report.json (grouped-CV and leave-one-model-out
+    agreement)."""
     from ..analyze.behaviors import fit_classifier, format_agreement
 
     traces = [t for s in store for t in open_store(s).iter_traces()]

@@ -76,8 +76,10 @@ def mistakes(
     base_url: Annotated[str | None, typer.Option(help="Rewriter server URL (openai).")] = None,
     backend: BackendOpt = "hf", device: DeviceOpt = None, quiet: QuietOpt = False,
 ) -> None:
-    """Corrupt each arithmetic step's result (or, with --rewriter, free-text sentences); force
-    the answer / let the model continue."""
+    """Insert mistakes into the CoT; does the answer follow them?
+
+    Each arithmetic step's result is corrupted (or, with --rewriter, free-text sentences), then
+    the answer is forced or the model continues."""
     from ..analyze.faithfulness import mistakes as run
     from ..analyze.faithfulness import write_mistakes
     from ..generate import get_backend
@@ -170,8 +172,10 @@ def hints(
     base_url: Annotated[str | None, typer.Option(help="Server URL (openai).")] = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Paired hinted/unhinted prompts: flip-to-hint rate (random flips subtracted) and how often
-    the CoT of a flipped answer mentions the hint."""
+    """Hinted vs unhinted prompts: flips to the hint, and whether the CoT says so.
+
+    The flip-to-hint rate has random flips subtracted; verbalisation is how often the CoT of a
+    flipped answer mentions the hint."""
     from ..analyze.faithfulness import run_hints, write_hints
     from ..generate import CorpusUnavailable, builder_for, get_backend, load_corpus
 

@@ -75,8 +75,9 @@ def extract(
     device: DeviceOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Teacher-forced activations of stored traces at chosen layers and positions (fp16
-    safetensors shards + a metadata table)."""
+    """Teacher-forced activations of stored traces at chosen layers and positions.
+
+    Written as fp16 safetensors shards and a metadata table; a killed run resumes."""
     from ..activations import extract_activations
     from ..models import load_model
 
@@ -126,9 +127,10 @@ def train(
                                                     "varies with few distinct keys).")] = 3,
     quiet: QuietOpt = False,
 ) -> None:
-    """Probes per layer x position with control task, shuffled, majority, layer-0, random-init
-    and text-only baselines; writes results.parquet, summary.json, heatmaps and the best
-    probes (safetensors + JSON)."""
+    """Train probes per layer x position, with controls and baselines beside them.
+
+    Control task, shuffled labels, majority, layer 0, random-init and text-only baselines;
+    writes results.parquet, summary.json, heatmaps and the best probes (safetensors + JSON)."""
     from ..activations import ActivationSet, parse_layers
     from ..probing import get_target, save_best_probes, train_probes, write_probe_results
 
@@ -196,8 +198,10 @@ def steer_cmd(
     device: DeviceOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Answer-change rate when adding (or ablating) the probe direction during generation, vs
-    random directions of the same norm."""
+    """Steer generation along a probe direction; compare with random directions.
+
+    Answer-change rate when adding (or ablating) the direction, vs random directions of the
+    same norm."""
     import numpy as np
 
     from ..models import load_model

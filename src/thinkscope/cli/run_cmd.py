@@ -21,8 +21,9 @@ def run(
     device: Annotated[str | None, typer.Option(help="cpu, cuda, ...")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
-    """Run every analysis end to end (generation, behaviours, step errors, faithfulness,
-    importance, probes) and write OUT/report.html."""
+    """Run every analysis end to end and write OUT/report.html.
+
+    Generation, behaviours, step errors, faithfulness, importance and probes, in that order."""
     from ..pipeline import Pipeline, organism_plan, real_plan
 
     plan = real_plan(model, corpus, limit) if model else organism_plan(scale)
