@@ -7,6 +7,7 @@ Prints, per model and detector, backtracking precision/recall/F1, macro-F1 and C
 (n segments); the shipped classifier counts as *unseen* only on files it was not fitted on (its
 fit_report.json lists the models it saw). ``--cv`` adds a refit on the given data with grouped
 cross-validation and leave-one-model-out, the honest estimate when no unseen file is at hand.
+Last, how consistent the gold labels are with themselves across near-identical segments.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from thinkscope.analyze.behaviors import (  # noqa: E402
     fit_classifier,
     format_agreement,
     get_detector,
+    gold_segments,
+    label_consistency,
     label_traces,
     write_behaviors,
 )
@@ -69,6 +72,15 @@ def main(argv: list[str] | None = None) -> int:
         for model, a in report.get("leave_one_model_out", {}).items():
             print(f"== refit, leave-one-model-out, tested on {model}: {format_agreement(a)}; "
                   f"trained labels {a['labels_in_training']}")
+    segs, labels, groups, _ = gold_segments(traces)
+    if segs:
+        c = label_consistency([s.text for s in segs], labels, groups, threshold=0.8)
+        results["label_consistency"] = c
+        if c["n_with_twin"]:
+            print(f"\n== gold labels vs themselves: of {c['n_segments']} segments, "
+                  f"{c['n_with_twin']} have a near-twin in another trace (cosine >= "
+                  f"{c['threshold']}); the twins' gold labels agree {c['agreement']}, kappa "
+                  f"{c['kappa']} — a ceiling for any detector that reads the segment's text")
     (args.out / "agreement.json").write_text(json.dumps(results, indent=2) + "\n")
     page = write_page(args.out, "Behaviour detectors vs LLM labels", sections + [
         ("numbers", {k: v.get("groups", v) for k, v in results.items()})])

@@ -220,3 +220,22 @@ def test_agreement_intervals_resample_whole_traces() -> None:
     by_segment = agreement(gold, pred, labels=labels, groups=list(range(600)))
     width = lambda r: r["ci95"]["kappa"][1] - r["ci95"]["kappa"][0]  # noqa: E731
     assert width(by_segment) < width(a)
+
+
+def test_label_consistency_reads_agreement_between_near_twins() -> None:
+    from thinkscope.analyze.behaviors import label_consistency
+
+    base = ["Wait, that is wrong, let me redo it.", "So the total is 12 apples.",
+            "Maybe I should try a smaller case first.", "I recall that a prime has two divisors."]
+    labels = ["backtracking", "deduction", "example-testing", "adding-knowledge"]
+    texts = base * 2 + ["Completely unrelated words here about weather and rivers."]
+    traces = ["t1"] * 4 + ["t2"] * 4 + ["t3"]
+    same = label_consistency(texts, labels * 2 + ["deduction"], traces)
+    assert same["n_with_twin"] == 8 and same["agreement"] == 1.0 and same["label_f1"] == 1.0
+    # the second copy relabels two twins: 4 of the 8 pairs disagree (each side of a pair counts)
+    flipped = labels + ["uncertainty-estimation", "deduction", "deduction", "adding-knowledge"]
+    half = label_consistency(texts, flipped + ["deduction"], traces)
+    assert half["agreement"] == 0.5 and half["label_f1"] == 0.0
+    # twins inside one trace do not count
+    alone = label_consistency(texts, labels * 2 + ["deduction"], ["t1"] * 9)
+    assert alone["n_with_twin"] == 0

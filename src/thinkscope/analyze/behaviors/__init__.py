@@ -3,6 +3,7 @@ detectors behind one interface, agreement metrics, and per-trace/per-model table
 
 from ._agreement import agreement, format_agreement
 from ._classifier import BehaviorClassifier, shipped_artifact_dir
+from ._consistency import label_consistency
 from ._detectors import DETECTORS, Detector, get_detector
 from ._fit import fit_classifier, gold_segments
 from ._judge import (
@@ -37,6 +38,7 @@ __all__ = [
     "get_detector",
     "gold_segments",
     "keyword_hits",
+    "label_consistency",
     "label_traces",
     "normalise_label",
     "parse_judge_reply",
