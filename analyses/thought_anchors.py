@@ -27,6 +27,18 @@ MEASURES = ("resampling_importance_accuracy", "resampling_importance_kl",
             "counterfactual_importance_accuracy", "counterfactual_importance_kl")
 
 
+#: the importance each chunk is ranked by, first present wins: the resampling KL of the current
+#: layout, else its accuracy form, else ``importance`` of their earlier layout (accuracy-based)
+IMPORTANCE_KEYS = ("resampling_importance_kl", "resampling_importance_accuracy", "importance")
+
+
+def _importance(chunk: dict) -> tuple[str, float] | None:
+    for key in IMPORTANCE_KEYS:
+        if chunk.get(key) is not None:
+            return key, float(chunk[key])
+    return None
+
+
 def _by(group: dict[str, list[float]]) -> dict[str, dict]:
     return {k: mean_ci(v) for k, v in sorted(group.items())}
 
@@ -50,23 +62,26 @@ def main(argv: list[str] | None = None) -> int:
         by_theirs: dict[str, list[float]] = defaultdict(list)
         by_ours: dict[str, list[float]] = defaultdict(list)
         agree: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        used: set[str] = set()
         for t in traces:
             segs = trace_segments(t, "gold")
             ours = det.predict(segs)
             for chunk, label in zip(t.annotations.chunks or [], ours):
-                kl = chunk.get("resampling_importance_kl")
-                if kl is None:
+                imp = _importance(chunk)
+                if imp is None:
                     continue
+                used.add(imp[0])
                 for tag in chunk.get("function_tags") or ["(none)"]:
-                    by_theirs[tag].append(float(kl))
+                    by_theirs[tag].append(imp[1])
                     agree[tag][str(label)] += 1
-                by_ours[str(label)].append(float(kl))
-        results[det_name] = {"their_tags": _by(by_theirs), "our_labels": _by(by_ours),
+                by_ours[str(label)].append(imp[1])
+        results[det_name] = {"importance": sorted(used), "their_tags": _by(by_theirs),
+                             "our_labels": _by(by_ours),
                              "tag_vs_label_counts": {k: dict(v) for k, v in agree.items()}}
     top = []
     for t in traces:
         chunks = sorted(t.annotations.chunks or [],
-                        key=lambda c: -(c.get("resampling_importance_kl") or 0))[:5]
+                        key=lambda c: -((_importance(c) or ("", 0.0))[1]))[:5]
         top += [{"chunk_idx": c["chunk_idx"], "text": c["chunk"][:120],
                  "their_tags": c.get("function_tags"), **{m: c.get(m) for m in MEASURES}}
                 for c in chunks]
@@ -80,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
                                        samples=args.samples, max_tokens=4096)
         results["ours"] = write_importance(res, imp, args.out / "importance")
     for det_name in ("keyword", "classifier"):
-        print(f"== resampling importance (their KL) by our {det_name} label:")
+        measure = ", ".join(results[det_name]["importance"]) or "none found"
+        print(f"== their resampling importance ({measure}) by our {det_name} label:")
         for lab, c in results[det_name]["our_labels"].items():
             print(f"  {lab:24s} {c['mean']} {c['ci95']} n={c['n']}")
     print("== by their function tags:")

@@ -10,6 +10,7 @@ from thinkscope.traces.io import (
     IMPORTERS,
     BadRecord,
     ImportOptions,
+    discover,
     export_store,
     get_importer,
     import_paths,
@@ -250,6 +251,34 @@ def test_thought_anchors_importer(tmp_path):
     assert [(s.label, t.reasoning[s.start:s.end]) for s in t.annotations.segments] == [
         ("problem_setup", "One plus one."), ("active_computation", "It is 2.")]
     assert t.annotations.extra["source_is_correct"] is True
+
+
+def test_thought_anchors_importer_reads_the_earlier_layout(tmp_path):
+    # no base_solution.json: prompt and solution are chunks.json's source_text
+    d = tmp_path / "problem_7"
+    d.mkdir()
+    (d / "problem.json").write_text(json.dumps({"problem": "2+3?", "gt_answer": "5"}))
+    (d / "chunks.json").write_text(json.dumps({
+        "source_text": "Solve. Problem: 2+3? Solution: \n<think>\nTwo plus three. It is 5.\n"
+                       "</think>\n\nSo \\boxed{5}",
+        "solution_text": "Two plus three. It is 5.", "chunks": ["Two plus three.", "It is 5."]}))
+    (d / "chunks_labeled.json").write_text(json.dumps([
+        {"chunk": "Two plus three.", "chunk_idx": 0, "function_tags": ["problem_setup"],
+         "importance": 0.1, "accuracy": 0.8},
+        {"chunk": "It is 5.", "chunk_idx": 1, "function_tags": ["active_computation"],
+         "importance": 0.4, "accuracy": 0.9},
+    ]))
+    units, _ = discover([tmp_path])
+    assert [(u.path, u.spec.name) for u in units] == [(d, "thought-anchors")]
+    (t,) = good(read("thought-anchors", d, model="deepseek-r1-distill-qwen-14b"))
+    assert t.prompt.text == "Solve. Problem: 2+3? Solution: \n<think>"
+    assert (t.reasoning, t.extracted_answer, t.correct) == ("Two plus three. It is 5.", "5", True)
+    assert [s.label for s in t.annotations.segments] == ["problem_setup", "active_computation"]
+    assert [c["importance"] for c in t.annotations.chunks] == [0.1, 0.4]
+    # neither file usable: one clear error naming the file
+    (d / "chunks.json").write_text(json.dumps({"chunks": []}))
+    (bad,) = read("thought-anchors", d)
+    assert bad.path.endswith("chunks.json") and "source_text" in bad.reason
 
 
 def test_export_round_trip_jsonl_and_parquet(tmp_path):

@@ -4,7 +4,8 @@ A problem directory holds ``problem.json`` (problem, gt_answer), ``base_solution
 solution, full_cot, answer, is_correct) and ``chunks_labeled.json`` (per sentence chunk: function
 tags, dependencies and resampling / counterfactual / forced importance). The chunk records are
 kept whole in ``annotations.chunks``; chunks also become gold segments labelled with their first
-function tag.
+function tag. Their earlier layout has no ``base_solution.json``: the prompt and the whole
+solution are then ``source_text`` of ``chunks.json``, and the answer is read from it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ...text import grade, prompt_opens_think, split_think
+from ...text import THINK_OPEN, extract_answer, grade, prompt_opens_think, split_think
 from .._schema import Annotations, Message, ModelInfo, ModelKind, Prompt, Trace
 from ._common import (
     BadRecord,
@@ -27,11 +28,12 @@ from ._common import (
 )
 from .annotated import locate_segments
 
-REQUIRED = ("problem.json", "base_solution.json")
+SOLUTION_FILES = ("base_solution.json", "chunks.json")
 
 
 def _detect(path: Path) -> bool:
-    return path.is_dir() and all((path / name).is_file() for name in REQUIRED)
+    return path.is_dir() and (path / "problem.json").is_file() and any(
+        (path / name).is_file() for name in SOLUTION_FILES)
 
 
 def _load(path: Path) -> tuple[Any, BadRecord | None]:
@@ -67,6 +69,24 @@ def model_from_path(path: Path) -> str | None:
     return None
 
 
+def _base_solution(path: Path) -> tuple[dict[str, Any], BadRecord | None]:
+    """``base_solution.json``, or its equivalent built from the earlier layout's
+    ``chunks.json`` (``source_text`` = prompt + ``<think>`` + solution)."""
+    if (path / "base_solution.json").is_file():
+        base, bad = _load(path / "base_solution.json")
+        return (base if isinstance(base, dict) else {}), bad
+    chunks, bad = _load(path / "chunks.json")
+    if bad:
+        return {}, bad
+    source = chunks.get("source_text") if isinstance(chunks, dict) else None
+    if not isinstance(source, str) or THINK_OPEN not in source:
+        return {}, BadRecord(str(path / "chunks.json"), None,
+                             "no base_solution.json, and chunks.json has no source_text with a "
+                             "<think> block")
+    cut = source.index(THINK_OPEN) + len(THINK_OPEN)
+    return {"prompt": source[:cut], "solution": source[cut:], "_file": "chunks.json"}, None
+
+
 @register_importer(
     "thought-anchors", _detect, "Thought Anchors problem directories (chunks + importance)",
     directory=True,
@@ -76,7 +96,7 @@ def read_thought_anchors(path: Path, opts: ImportOptions) -> Iterator[Record]:
     if bad:
         yield bad
         return
-    base, bad = _load(path / "base_solution.json")
+    base, bad = _base_solution(path)
     if bad:
         yield bad
         return
@@ -90,7 +110,7 @@ def read_thought_anchors(path: Path, opts: ImportOptions) -> Iterator[Record]:
         else:
             yield BadRecord(str(path / "chunks_labeled.json"), None, "expected a list of chunks")
     for name, obj, field in (("problem.json", problem, "problem"),
-                             ("base_solution.json", base, "solution")):
+                             (base.get("_file", "base_solution.json"), base, "solution")):
         if not isinstance(obj, dict) or not isinstance(obj.get(field), str):
             yield BadRecord(str(path / name), None, f"missing or non-text field {field!r}")
             return
@@ -105,7 +125,7 @@ def read_thought_anchors(path: Path, opts: ImportOptions) -> Iterator[Record]:
         ]
         segments = locate_segments(reasoning, pairs)
     model = opts.model or model_from_path(path) or "unknown"
-    answer = _str(base.get("answer"))
+    answer = _str(base.get("answer")) or extract_answer(split.answer).value
     gold = _str(problem.get("gt_answer"))
     extra = {k: problem[k] for k in ("level", "type", "nickname") if k in problem}
     if _bool(base.get("is_correct")) is not None:
