@@ -149,3 +149,17 @@ def test_modular_claims_use_the_question_modulus() -> None:
     q = "start 4, +7, *3, -5 (mod 10)"
     assert check_steps(["4+7=1", "1*3=3", "3-5=8"], q).verdicts == [True, True, True]
     assert check_steps(["4+7=1", "1*3=4", "4-5=9"], q).first_error == 1
+
+
+def test_a_trace_counts_as_maybe_cut_only_when_its_end_is_unknown_or_the_limit() -> None:
+    from thinkscope.analyze.errors._run import _maybe_cut
+    from thinkscope.traces import ModelInfo, Prompt, Trace
+
+    def trace(finish: str | None, answer: str) -> Trace:
+        return Trace(problem_id="p", corpus="c", model=ModelInfo(id="m"), prompt=Prompt(),
+                     reasoning="13,728 / 16 = 85", answer=answer, finish_reason=finish)
+
+    assert _maybe_cut(trace("length", "858"))
+    assert _maybe_cut(trace(None, ""))  # an imported file that does not say how it ended
+    assert not _maybe_cut(trace(None, "The answer is 858."))
+    assert not _maybe_cut(trace("stop", ""))  # it stopped by itself, with no answer

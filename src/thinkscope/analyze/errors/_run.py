@@ -42,9 +42,12 @@ def _gold_first_error(trace: Trace, steps: list[str], question: str,
 
 
 def _maybe_cut(trace: Trace) -> bool:
-    """Whether the reasoning may end mid-number: the generation hit its length limit, or no
-    answer follows the reasoning (files of cut traces often close the think block themselves)."""
-    return trace.finish_reason == "length" or not trace.answer.strip()
+    """Whether the reasoning may end mid-number: the generation hit its length limit, or — when
+    how it ended is unknown (imported files) — no answer follows the reasoning (files of cut
+    traces often close the think block themselves)."""
+    if trace.finish_reason is not None:
+        return trace.finish_reason == "length"
+    return not trace.answer.strip()
 
 
 def _answer_correct(trace: Trace) -> bool | None:
