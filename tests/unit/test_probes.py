@@ -15,6 +15,7 @@ from thinkscope.probing import (
     LogisticProbe,
     MassMeanProbe,
     control_labels,
+    convergence_summary,
     evaluate_probe,
     get_target,
     grouped_folds,
@@ -129,6 +130,29 @@ def test_planted_signal_found_shuffled_at_chance_and_ci_covers():
     assert abs(rows["shuffled"]["accuracy"] - 0.5) < 0.12
     assert abs(rows["majority"]["accuracy"] - 0.5) < 0.12
     assert rows["task"]["n_problems"] == 120 and rows["task"]["n_rows"] == 480
+
+
+def test_fits_that_hit_max_iter_are_reported_in_one_warning():
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y, g, _ = _planted()
+    probe = LogisticProbe(Cs=(1.0,), max_iter=1, tol=1e-12)
+    with warnings.catch_warnings(record=True) as outer:
+        warnings.simplefilter("always")
+        with convergence_summary():
+            evaluate_probe(probe, X, y, g, control=control_labels(g, y))  # ~15 fits
+            warnings.warn("something else", UserWarning, stacklevel=1)
+    conv = [w for w in outer if issubclass(w.category, ConvergenceWarning)]
+    assert len(conv) == 1 and "stopped at their iteration limit" in str(conv[0].message)
+    assert int(str(conv[0].message).split()[0]) > 5  # every unconverged fit counted
+    assert [str(w.message) for w in outer if w.category is UserWarning] == ["something else"]
+    with warnings.catch_warnings(record=True) as quiet:
+        warnings.simplefilter("always")
+        with convergence_summary():
+            evaluate_probe(LogisticProbe(Cs=(1.0,)), X, y, g)
+    assert not [w for w in quiet if issubclass(w.category, ConvergenceWarning)]
 
 
 def test_control_labels_are_a_function_of_the_key():

@@ -5,6 +5,7 @@ against random directions."""
 
 from ._evaluate import (
     control_labels,
+    convergence_summary,
     evaluate_probe,
     grouped_folds,
     majority_predict,
@@ -27,6 +28,7 @@ __all__ = [
     "MassMeanProbe",
     "Target",
     "control_labels",
+    "convergence_summary",
     "evaluate_probe",
     "get_target",
     "grouped_folds",

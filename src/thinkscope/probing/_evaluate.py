@@ -8,7 +8,9 @@ with a 95% bootstrap interval that resamples whole problems.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -16,6 +18,31 @@ from sklearn.base import clone
 from sklearn.model_selection import GroupKFold
 
 N_BOOT = 300
+
+
+@contextmanager
+def convergence_summary() -> Iterator[None]:
+    """Collect scikit-learn's per-fit ``ConvergenceWarning`` s of a probe sweep into one line.
+
+    A sweep fits thousands of logistic probes at a loose tolerance (they are scored by
+    accuracy); the few that stop at their iteration limit would otherwise print a block each.
+    Other warnings pass through unchanged."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        yield
+    n = 0
+    for w in caught:
+        if issubclass(w.category, ConvergenceWarning):
+            n += 1
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if n:
+        warnings.warn(f"{n} logistic-probe fit(s) stopped at their iteration limit before "
+                      "reaching their tolerance; raise max_iter (probe_params={'logistic': "
+                      "{'max_iter': ...}}) to check that the accuracies do not move",
+                      ConvergenceWarning, stacklevel=3)
 
 
 def control_labels(keys: Any, y: Any, seed: int = 0) -> np.ndarray:

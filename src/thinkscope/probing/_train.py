@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from ..activations import ActivationSet
 from ..traces import Trace
-from ._evaluate import control_labels, evaluate_probe
+from ._evaluate import control_labels, convergence_summary, evaluate_probe
 from ._probes import make_probe
 from ._targets import Target, target_table
 from ._text import text_baseline, visible_text
@@ -44,6 +44,7 @@ def probe_rows(acts: ActivationSet, traces: dict[str, Trace], target: Target,
     return table[table["key"].isin(ok)].reset_index(drop=True)
 
 
+@convergence_summary()  # one line for the logistic fits that hit their iteration limit
 def train_probes(
     acts: ActivationSet,
     traces: Sequence[Trace] | dict[str, Trace],
