@@ -239,3 +239,26 @@ def test_label_consistency_reads_agreement_between_near_twins() -> None:
     # twins inside one trace do not count
     alone = label_consistency(texts, labels * 2 + ["deduction"], ["t1"] * 9)
     assert alone["n_with_twin"] == 0
+
+
+def test_interval_metrics_from_confusion_counts_equal_sklearn() -> None:
+    from sklearn.metrics import cohen_kappa_score, f1_score
+
+    from thinkscope.analyze.behaviors._agreement import _metrics
+
+    rng = np.random.default_rng(5)
+    labels = ["backtracking", "deduction", "initializing", "example-testing"]
+    gold = list(rng.choice(labels[:3], 400))  # example-testing never gold, sometimes predicted
+    pred = [g if rng.random() < 0.5 else str(rng.choice(labels + ["none"])) for g in gold]
+    classes = sorted(set(gold) | set(pred))
+    idx = {c: i for i, c in enumerate(classes)}
+    m = np.zeros((1, len(classes), len(classes)))
+    for g, p in zip(gold, pred):
+        m[0, idx[g], idx[p]] += 1
+    present = labels[:3]
+    f1, macro, kappa = _metrics(m, [idx[lab] for lab in labels], [idx[lab] for lab in present])
+    assert f1[0] == pytest.approx(f1_score(gold, pred, labels=labels, average=None,
+                                           zero_division=0))
+    assert macro[0] == pytest.approx(f1_score(gold, pred, labels=present, average="macro",
+                                              zero_division=0))
+    assert kappa[0] == pytest.approx(cohen_kappa_score(gold, pred))
