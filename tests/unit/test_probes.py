@@ -219,6 +219,29 @@ def test_intermediate_target_labels_and_masks_where_the_text_states_it():
         get_target("nonsense")
 
 
+def test_probe_rows_do_not_depend_on_the_order_extraction_wrote_them():
+    from types import SimpleNamespace
+
+    from thinkscope.probing import probe_rows
+
+    traces, rows = {}, []
+    for i in range(30):
+        a, b = i % 10, (3 * i) % 10
+        t = _chain_trace(f"{a}+7={(a + 7) % 10}\n", question=f"start {a}, +7, *{b} (mod 10)")
+        t.trace_id, t.problem_id = f"t{i:02d}", f"p{i}"
+        traces[t.trace_id] = t
+        rows += [{"trace_id": t.trace_id, "problem_id": t.problem_id, "rule": "prompt",
+                  "key": k, "position": pos, "region": "prompt", "char_end": 0,
+                  "row": len(rows) + j} for j, (k, pos) in enumerate([("p-1", 5), ("p-0", 6)])]
+    meta = pd.DataFrame(rows)
+    shuffled_meta = meta.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    target = get_target("intermediate_1")
+    one = probe_rows(SimpleNamespace(meta=meta), traces, target, min_rows=10)
+    two = probe_rows(SimpleNamespace(meta=shuffled_meta), traces, target, min_rows=10)
+    pd.testing.assert_frame_equal(one, two)
+    assert len(one) == 60
+
+
 def test_next_backtrack_target():
     t = _chain_trace("4+7=2\nWait, 4+7=1\n1*3=3\n")
     t.trace_id = "t1"

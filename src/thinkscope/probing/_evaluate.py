@@ -42,7 +42,7 @@ def convergence_summary() -> Iterator[None]:
         warnings.warn(f"{n} logistic-probe fit(s) stopped at their iteration limit before "
                       "reaching their tolerance; raise max_iter (probe_params={'logistic': "
                       "{'max_iter': ...}}) to check that the accuracies do not move",
-                      ConvergenceWarning, stacklevel=3)
+                      ConvergenceWarning, stacklevel=4)
 
 
 def control_labels(keys: Any, y: Any, seed: int = 0) -> np.ndarray:

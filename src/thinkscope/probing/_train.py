@@ -33,8 +33,11 @@ def probe_rows(acts: ActivationSet, traces: dict[str, Trace], target: Target,
                keys: Iterable[str] | None = None, mask: bool = True, min_rows: int = 40,
                ) -> Any:
     """The labelled metadata rows to probe: target labels joined, masked rows dropped, keys
-    with too few rows or one class dropped."""
-    table = target_table(target, traces, acts.meta)
+    with too few rows or one class dropped, in a canonical order (by trace, rule, key, position)
+    so that nothing downstream — the shuffled-label permutation, fold assignment — depends on
+    the order extraction happened to write the rows in (length-sorted batches)."""
+    meta = acts.meta.sort_values(["trace_id", "rule", "key", "position"], kind="stable")
+    table = target_table(target, traces, meta)
     if mask:
         table = table[~table["masked"]]
     if keys is not None:
