@@ -42,7 +42,14 @@ def agreement(gold: Sequence[str], pred: Sequence[str | None],
     present = [lab for lab in labels if per[lab]["support"] > 0]
     macro = float(f1_score(y, p, labels=present, average="macro", zero_division=0)) \
         if present else float("nan")
-    classes = sorted(set(y) | set(p))
+    # every class seen or asked about; all-zero rows and columns change no metric
+    classes = sorted(set(y) | set(p) | set(labels))
+    index = {c: i for i, c in enumerate(classes)}
+    trace_of = list(groups) if groups is not None else [None] * len(y)
+    gid = {g: i for i, g in enumerate(dict.fromkeys(trace_of))}
+    per_trace = np.zeros((len(gid), len(classes), len(classes)))
+    np.add.at(per_trace, ([gid[g] for g in trace_of], [index[v] for v in y],
+                          [index[v] for v in p]), 1)
     out: dict[str, Any] = {
         "n_segments": len(y),
         "per_label": per,
@@ -50,19 +57,18 @@ def agreement(gold: Sequence[str], pred: Sequence[str | None],
         "macro_f1_labels": present,
         "kappa": round(float(cohen_kappa_score(y, p)), 4),
         "unlabelled": sum(1 for x in pred if x is None),
-        "confusion": _confusion_dict(y, p, classes),
+        "confusion": _confusion_dict(per_trace.sum(axis=0), classes),
     }
-    if groups is not None and len(set(groups)) > 1:
-        out.update(_bootstrap(y, p, list(groups), classes, list(labels), present, n_boot, seed))
+    if len(gid) > 1:
+        out.update(_bootstrap(per_trace, [index[lab] for lab in labels],
+                              [index[lab] for lab in present], list(labels), n_boot, seed))
     return out
 
 
-def _confusion_dict(y: list[str], p: list[str], classes: list[str]) -> dict[str, dict[str, int]]:
+def _confusion_dict(m: np.ndarray, classes: list[str]) -> dict[str, dict[str, int]]:
     """gold -> predicted -> count, zeros left out."""
-    conf: dict[str, dict[str, int]] = {c: {} for c in classes if c in set(y)}
-    for g, q in zip(y, p):
-        conf[g][q] = conf[g].get(q, 0) + 1
-    return conf
+    return {classes[i]: {classes[j]: int(m[i, j]) for j in np.flatnonzero(m[i])}
+            for i in np.flatnonzero(m.sum(axis=1))}
 
 
 def _metrics(m: np.ndarray, label_idx: list[int], present_idx: list[int]
@@ -82,28 +88,20 @@ def _metrics(m: np.ndarray, label_idx: list[int], present_idx: list[int]
     return f1[:, label_idx], macro, kappa
 
 
-def _bootstrap(y: list[str], p: list[str], groups: list[Any], classes: list[str],
-               labels: list[str], present: list[str], n_boot: int, seed: int) -> dict[str, Any]:
-    """Resample whole traces: one confusion matrix per trace, summed with multinomial weights."""
-    index = {c: i for i, c in enumerate(classes)}
-    gid = {g: i for i, g in enumerate(dict.fromkeys(groups))}
-    per_group = np.zeros((len(gid), len(classes), len(classes)))
-    np.add.at(per_group, ([gid[g] for g in groups], [index[v] for v in y],
-                          [index[v] for v in p]), 1)
-    rng = np.random.default_rng(seed)
-    weights = rng.multinomial(len(gid), np.full(len(gid), 1 / len(gid)), size=n_boot)
-    stack = np.einsum("bg,gkl->bkl", weights, per_group)
-    label_idx = [index.get(lab, -1) for lab in labels]
-    known = [i for i in label_idx if i >= 0]
-    f1, macro, kappa = _metrics(stack, known, [index[lab] for lab in present])
+def _bootstrap(per_trace: np.ndarray, label_idx: list[int], present_idx: list[int],
+               labels: list[str], n_boot: int, seed: int) -> dict[str, Any]:
+    """Resample whole traces: their confusion matrices summed with multinomial weights."""
+    n = len(per_trace)
+    weights = np.random.default_rng(seed).multinomial(n, np.full(n, 1 / n), size=n_boot)
+    f1, macro, kappa = _metrics(np.einsum("bg,gkl->bkl", weights, per_trace), label_idx,
+                                present_idx)
 
     def ci(v: np.ndarray) -> list[float]:
         return [round(float(np.percentile(v, 2.5)), 4), round(float(np.percentile(v, 97.5)), 4)]
 
-    f1_ci = {lab: ci(f1[:, known.index(i)]) if i >= 0 else [0.0, 0.0]
-             for lab, i in zip(labels, label_idx)}
-    return {"ci95": {"f1": f1_ci, "macro_f1": ci(macro), "kappa": ci(kappa)},
-            "n_traces": len(gid), "n_boot": n_boot}
+    return {"ci95": {"f1": {lab: ci(f1[:, i]) for i, lab in enumerate(labels)},
+                     "macro_f1": ci(macro), "kappa": ci(kappa)},
+            "n_traces": n, "n_boot": n_boot}
 
 
 def format_agreement(a: dict[str, Any], label: str = "backtracking") -> str:

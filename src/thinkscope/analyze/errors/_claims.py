@@ -257,7 +257,7 @@ def check_step(
     known = {k: v for k, v in env.items() if v is not None}
     for chain in chains:
         head = chain[0]
-        is_definition = bool(_BARE_NAME.fullmatch(head)) and not _is_number(head)
+        is_definition = _names_a_value(head)
         prev_text: str | None = None
         prev_val: Fraction | None = None
         last_val: Fraction | None = None
@@ -304,7 +304,7 @@ def _forget_rebound(chains: list[list[str]], env: dict[str, Fraction | None],
     known = {k: v for k, v in env.items() if v is not None}
     for chain in chains:
         head = chain[0]
-        if not (_BARE_NAME.fullmatch(head) and not _is_number(head)) or known.get(head) is None:
+        if not _names_a_value(head) or known.get(head) is None:
             continue
         value = _value(chain[-1], {k: v for k, v in known.items() if k != head}, modulus)
         if value is not None and value != known[head]:
@@ -347,6 +347,11 @@ def _continues(side: str, prev_text: str, prev: Fraction, env: Mapping[str, Frac
 
 def _is_number(text: str) -> bool:
     return text[0].isdigit()
+
+
+def _names_a_value(head: str) -> bool:
+    """Whether a chain's first side is a bare name (``A = ...`` binds ``A``)."""
+    return bool(_BARE_NAME.fullmatch(head)) and not _is_number(head)
 
 
 def problem_expression_value(question: str, modulus: int | None = None) -> Fraction | None:

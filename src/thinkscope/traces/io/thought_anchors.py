@@ -69,22 +69,22 @@ def model_from_path(path: Path) -> str | None:
     return None
 
 
-def _base_solution(path: Path) -> tuple[dict[str, Any], BadRecord | None]:
-    """``base_solution.json``, or its equivalent built from the earlier layout's
-    ``chunks.json`` (``source_text`` = prompt + ``<think>`` + solution)."""
+def _base_solution(path: Path) -> tuple[Any, str, BadRecord | None]:
+    """``base_solution.json``'s object and file name, or the equivalent built from the earlier
+    layout's ``chunks.json`` (``source_text`` = prompt + ``<think>`` + solution)."""
     if (path / "base_solution.json").is_file():
         base, bad = _load(path / "base_solution.json")
-        return (base if isinstance(base, dict) else {}), bad
+        return base, "base_solution.json", bad
     chunks, bad = _load(path / "chunks.json")
     if bad:
-        return {}, bad
+        return None, "chunks.json", bad
     source = chunks.get("source_text") if isinstance(chunks, dict) else None
     if not isinstance(source, str) or THINK_OPEN not in source:
-        return {}, BadRecord(str(path / "chunks.json"), None,
-                             "no base_solution.json, and chunks.json has no source_text with a "
-                             "<think> block")
+        return None, "chunks.json", BadRecord(
+            str(path / "chunks.json"), None,
+            "no base_solution.json, and chunks.json has no source_text with a <think> block")
     cut = source.index(THINK_OPEN) + len(THINK_OPEN)
-    return {"prompt": source[:cut], "solution": source[cut:], "_file": "chunks.json"}, None
+    return {"prompt": source[:cut], "solution": source[cut:]}, "chunks.json", None
 
 
 @register_importer(
@@ -96,7 +96,7 @@ def read_thought_anchors(path: Path, opts: ImportOptions) -> Iterator[Record]:
     if bad:
         yield bad
         return
-    base, bad = _base_solution(path)
+    base, base_file, bad = _base_solution(path)
     if bad:
         yield bad
         return
@@ -110,7 +110,7 @@ def read_thought_anchors(path: Path, opts: ImportOptions) -> Iterator[Record]:
         else:
             yield BadRecord(str(path / "chunks_labeled.json"), None, "expected a list of chunks")
     for name, obj, field in (("problem.json", problem, "problem"),
-                             (base.get("_file", "base_solution.json"), base, "solution")):
+                             (base_file, base, "solution")):
         if not isinstance(obj, dict) or not isinstance(obj.get(field), str):
             yield BadRecord(str(path / name), None, f"missing or non-text field {field!r}")
             return
