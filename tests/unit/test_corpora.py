@@ -18,8 +18,21 @@ def test_public_corpus_offline_fails_fast_with_instructions(monkeypatch):
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     t0 = time.perf_counter()
     with pytest.raises(CorpusUnavailable, match="--corpus corpus.jsonl"):
-        load_corpus("gsm8k")
+        load_corpus("math500")
     assert time.perf_counter() - t0 < 30
+
+
+def test_gsm8k_ships_offline_with_values_and_solutions():
+    test = load_corpus("gsm8k")
+    assert len(test) == 1319 and len(load_corpus("gsm8k", split="train")) == 7473
+    first = test[0]
+    assert first.problem_id == "gsm8k-test-0" and first.gold == "18"
+    assert first.meta["values"] == ["9", "18"]  # 16-3-4=9, 9*2=18
+    assert "<<" not in first.meta["solution"] and "####" not in first.meta["solution"]
+    # thousands separators are removed from the gold number
+    assert all("," not in i.gold for i in test if i.gold)
+    with pytest.raises(CorpusUnavailable, match="splits test and train"):
+        load_corpus("gsm8k", split="validation")
 
 
 def test_local_jsonl_corpus(tmp_path):

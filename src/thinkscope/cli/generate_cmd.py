@@ -24,7 +24,8 @@ def generate(
     temperature: Annotated[float, typer.Option(help="0 = greedy.")] = 0.0,
     top_p: Annotated[float, typer.Option(help="Nucleus sampling mass.")] = 1.0,
     max_tokens: Annotated[int | None, typer.Option(help="Completion token cap (default: 128 "
-                                                   "for organisms, 4096 otherwise).")] = None,
+                                                   "for organisms, 512 for instruct and base "
+                                                   "models, 4096 for reasoning models).")] = None,
     batch_size: Annotated[int, typer.Option(help="Rows decoded together (hf).")] = 32,
     chunk_size: Annotated[int, typer.Option(help="Traces committed together (a kill loses at "
                                             "most one chunk).")] = 64,
@@ -41,6 +42,7 @@ def generate(
         Sampling,
         builder_for,
         corpus_label,
+        default_max_tokens,
         get_backend,
         load_corpus,
         run_generation,
@@ -59,8 +61,6 @@ def generate(
     except KeyError as exc:
         typer.echo(f"error: {exc.args[0]}", err=True)
         raise typer.Exit(2) from None
-    sampling = Sampling(temperature=temperature, top_p=top_p,
-                        max_tokens=max_tokens or (128 if is_organism else 4096))
     st = open_store(store, create=True)
     label = corpus_label(corpus)
     if workers > 1:
@@ -79,6 +79,8 @@ def generate(
         typer.echo(f"error: {exc.args[0] if exc.args else exc}", err=True)
         raise typer.Exit(2) from None
     builder = builder_for(model, getattr(be, "tokenizer", None))
+    sampling = Sampling(temperature=temperature, top_p=top_p,
+                        max_tokens=max_tokens or default_max_tokens(model, builder))
     summary = run_generation(be, builder, items, st, label, samples=samples, sampling=sampling,
                              seed=seed, chunk_size=chunk_size, model_kind=kind,
                              progress=not quiet)

@@ -1,4 +1,5 @@
-"""Corpora by name: the organisms' synthetic chains (offline) and public math sets (HF datasets).
+"""Corpora by name: the organisms' synthetic chains and GSM8K (offline, shipped in ``corpora/``),
+and public math sets (HF datasets).
 
 Public sets load through ``datasets.load_dataset``; on a machine without network access the load
 fails fast with a message saying how to get the data (download elsewhere, pass a local path)
@@ -9,6 +10,7 @@ fields works as a corpus too.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -72,9 +74,56 @@ def _gsm8k_gold(answer: str) -> str:
     return answer.split("####")[-1].strip().replace(",", "")
 
 
+_CALC = re.compile(r"<<([^<>]*)>>")
+
+
+def gsm8k_values(solution: str) -> list[str]:
+    """The result of every ``<<expr=value>>`` calculator annotation of a GSM8K solution."""
+    return [m.group(1).rsplit("=", 1)[1].strip() for m in _CALC.finditer(solution)
+            if "=" in m.group(1)]
+
+
+def gsm8k_solution_text(solution: str) -> str:
+    """A GSM8K solution as plain prose: annotations removed, the ``####`` line dropped."""
+    body = solution.split("####")[0]
+    return _CALC.sub("", body).strip()
+
+
+def corpora_dir() -> Path:
+    """The shipped ``corpora/`` folder: ``$THINKSCOPE_CORPORA``, else the source checkout this
+    package runs from, else the working directory."""
+    env = os.environ.get("THINKSCOPE_CORPORA")
+    candidates = [Path(env)] if env else []
+    candidates += [p / "corpora" for p in Path(__file__).resolve().parents]
+    candidates.append(Path.cwd() / "corpora")
+    for c in candidates:
+        if (c / "gsm8k").is_dir():
+            return c
+    raise CorpusUnavailable("the shipped corpora/ folder was not found; set "
+                            "THINKSCOPE_CORPORA=/path/to/thinkscope/corpora")
+
+
+def _gsm8k(split: str) -> list[CorpusItem]:
+    name = "train" if split == "train" else "test"
+    if split not in ("train", "test", "heldout", "all"):
+        raise CorpusUnavailable(f"gsm8k has splits test and train, not {split!r}")
+    splits = ["test", "train"] if split == "all" else [name]
+    items = []
+    for part in splits:
+        path = corpora_dir() / "gsm8k" / f"{part}.jsonl"
+        with open(path, encoding="utf-8") as fh:
+            for i, line in enumerate(fh):
+                row = json.loads(line)
+                sol = row["answer"]
+                items.append(CorpusItem(
+                    f"gsm8k-{part}-{i}", row["question"], _gsm8k_gold(sol),
+                    {"values": gsm8k_values(sol), "solution": gsm8k_solution_text(sol)}))
+    return items
+
+
 CORPORA: dict[str, Callable[[str], list[CorpusItem]]] = {
     "modarith": _modarith,
-    "gsm8k": _hf("openai/gsm8k", "main", "test", "question", "answer", _gsm8k_gold),
+    "gsm8k": _gsm8k,
     "math500": _hf("HuggingFaceH4/MATH-500", None, "test", "problem", "answer"),
     "aime2024": _hf("HuggingFaceH4/aime_2024", None, "train", "problem", "answer"),
 }
@@ -107,7 +156,8 @@ def load_corpus(name: str, split: str = "heldout", limit: int | None = None) -> 
 
     Args:
         name: ``modarith``, ``gsm8k``, ``math500``, ``aime2024`` or a path.
-        split: for ``modarith``: ``heldout`` (default), ``train`` or ``all``.
+        split: ``heldout`` (default), ``train`` or ``all``; for ``gsm8k`` ``heldout`` is its
+            ``test`` split.
         limit: keep the first ``limit`` items.
     """
     if name in CORPORA:

@@ -13,14 +13,14 @@ import json
 import os
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
 from tqdm.auto import tqdm
 
 from ..stats import wilson_interval
-from ..text import extract_answer, grade, split_think
+from ..text import extract_answer, grade, split_reasoning, split_think
 from ..traces import Message, ModelInfo, ModelKind, Prompt, SamplingParams, Trace, TraceStore
 from ..traces import idempotency_key as make_key
 from ._corpora import CorpusItem
@@ -83,8 +83,13 @@ def make_trace(
         closed = True
     else:
         split = split_think(comp.text, starts_inside=builder.opens_think_itself)
-        reasoning, answer, closed = (split.reasoning, split.answer, split.closed) \
-            if split.has_tags else ("", comp.text.strip(), True)
+        if split.has_tags:
+            reasoning, answer, closed = split.reasoning, split.answer, split.closed
+        elif not builder.writes_think:  # instruct/base: reasoning, then an answer statement
+            reasoning, answer = split_reasoning(comp.text)
+            closed = True
+        else:
+            reasoning, answer, closed = "", comp.text.strip(), True
     extracted = extract_answer(answer).value if closed else None
     return Trace(
         problem_id=item.problem_id, corpus=corpus, sample_index=sample_index, model=model,
@@ -115,6 +120,8 @@ def run_generation(
 ) -> RunSummary:
     """Generate ``samples`` completions per item into ``store``, resuming where it stopped."""
     sampling = sampling or Sampling()
+    if builder.stop:
+        sampling = replace(sampling, stop=tuple(dict.fromkeys([*sampling.stop, *builder.stop])))
     model = ModelInfo(id=backend.model_id, kind=model_kind)
     summary = RunSummary(model=backend.model_id, corpus=corpus)
     stored = store.keys()

@@ -1,5 +1,15 @@
-"""Load any causal LM — an organism, a hub id or a local path — through one code path."""
+"""Load any causal LM — an organism, a hub id, a local path or a GGUF file — through one path."""
 
+from ._gguf import (
+    PACKAGE_PREFIX,
+    PACKAGED_MODELS,
+    MissingModelPackage,
+    cache_root,
+    converted_gguf,
+    packaged_gguf,
+)
 from ._load import ORGANISM_PREFIX, LoadedModel, load_model, resolve_model
 
-__all__ = ["ORGANISM_PREFIX", "LoadedModel", "load_model", "resolve_model"]
+__all__ = ["ORGANISM_PREFIX", "PACKAGE_PREFIX", "PACKAGED_MODELS", "LoadedModel",
+           "MissingModelPackage", "cache_root", "converted_gguf", "load_model", "packaged_gguf",
+           "resolve_model"]

@@ -1,9 +1,10 @@
-"""One loader for organisms, hub ids and local paths.
+"""One loader for organisms, hub ids, local paths and GGUF files.
 
 ``organism:NAME`` only resolves to a directory; from there on an organism is loaded exactly like
 a hub model (``AutoModelForCausalLM.from_pretrained``), so every analysis that works on an
 organism works unchanged on ``deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B``. ``trust_remote_code``
-is off unless asked for.
+is off unless asked for. A ``.gguf`` file (or ``pkg:NAME``, a packaged one) is converted once into
+a cached safetensors folder (see ``_gguf``) and loads from there.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from ._gguf import model_source
 
 ORGANISM_PREFIX = "organism:"
 
@@ -28,12 +31,13 @@ class LoadedModel:
 
 
 def resolve_model(ref: str) -> str:
-    """A hub id or local path for ``ref`` (``organism:NAME`` becomes the shipped directory)."""
+    """A hub id or local path for ``ref`` (``organism:NAME`` becomes the shipped directory; a
+    ``.gguf`` file or ``pkg:NAME`` its cached conversion, made on first use)."""
     if ref.startswith(ORGANISM_PREFIX):
         from ..organisms import organism_path
 
         return str(organism_path(ref[len(ORGANISM_PREFIX):]))
-    return ref
+    return model_source(ref) or ref
 
 
 def _is_organism(ref: str, path: str) -> bool:
@@ -67,7 +71,7 @@ def load_model(
     """Load a causal LM and its tokenizer in eval mode.
 
     Args:
-        ref: ``organism:NAME``, a hub id or a local directory.
+        ref: ``organism:NAME``, a hub id, a local directory, a ``.gguf`` file or ``pkg:NAME``.
         device: ``cpu``, ``cuda``, ``cuda:1``...; default CUDA when available.
         dtype: torch dtype; default float32 on CPU and bfloat16 on CUDA.
         trust_remote_code: run model code shipped with the checkpoint (off by default).

@@ -1,9 +1,9 @@
 """Extract the final answer from an answer text, or say there is none.
 
-Order of preference: the last ``\\boxed{}`` (or ``\\fbox{}``), then an explicit statement
-("the answer is X", "Final answer: X", "Answer: X" — the organisms' format), then, when the
-question is multiple choice, a lone option letter. If none is found the answer is "no answer":
-we never fall back to "the last number in the text", which silently turns reasoning into answers.
+Order of preference: the last ``\\boxed{}`` (or ``\\fbox{}``), then GSM8K's ``#### X`` line, then
+an explicit statement ("the answer is X", "Final answer: X", "Answer: X" — the organisms' format),
+then, when the question is multiple choice, a lone option letter. If none is found the answer is
+"no answer": we never fall back to "the last number in the text", which silently turns reasoning into answers.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ _STATEMENT = re.compile(
     r"(?:final\s+answer|the\s+answer|answer)\s*(?:is|:|=)\s*:?\s*(?P<value>[^\n]+)",
     re.IGNORECASE,
 )
+_HASHES = re.compile(r"^\s*####\s*(?P<value>[^\n]+)", re.MULTILINE)  # GSM8K's answer line
 _CHOICE_ALONE = re.compile(r"^\s*\(?\s*([A-Z])\s*\)?\s*[.:]?\s*$")
 _CHOICE_IN = re.compile(r"\(([A-Z])\)")
 _MD = re.compile(r"[*_`]+")
@@ -60,7 +61,24 @@ def _clean_statement(value: str) -> str:
     for a, b in (("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
         if value.startswith(a) and value.endswith(b) and len(value) > len(a) + len(b):
             value = value[len(a) : len(value) - len(b)].strip()
-    return value
+    return _plain_number(value)
+
+
+_EQUATION_TAIL = re.compile(r"=\s*([^=]+)$")
+_NUMBER_THEN_WORDS = re.compile(r"^(\$?\s*-?(?:\d[\d,]*)?\.?\d+\s*%?)\s+[A-Za-z][A-Za-z\s'-]*$")
+
+
+def _plain_number(value: str) -> str:
+    """Prose answers of real models: ``180/60 = 24 meters`` states 24, ``18 dollars`` 18.
+    Only a result after ``=`` and a number followed by words alone are reduced; anything else
+    (``150% of $80,000, which is 80,000``) is left for the grader to reject."""
+    if "\\" in value:  # LaTeX: leave it to math-verify
+        return value
+    tail = _EQUATION_TAIL.search(value)
+    if tail and "=" in value:
+        value = tail.group(1).strip()
+    m = _NUMBER_THEN_WORDS.match(value)
+    return m.group(1).strip() if m else value
 
 
 def extract_answer(
@@ -81,6 +99,11 @@ def extract_answer(
     boxed = last_boxed(part)
     if boxed:
         return ExtractedAnswer(boxed, "boxed")
+    hashes = list(_HASHES.finditer(part))
+    if hashes:
+        value = _clean_statement(hashes[-1].group("value"))
+        if value:
+            return ExtractedAnswer(value, "statement")
     statements = list(_STATEMENT.finditer(part))
     if statements:
         value = _clean_statement(statements[-1].group("value"))
