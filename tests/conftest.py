@@ -1,5 +1,6 @@
 """Test tiers: unit/ (no model), integration/ (subprocesses, organisms), real_data/ (reads
-../shared/data, skipped when absent), gpu/ (needs CUDA, skipped elsewhere)."""
+../shared/data, skipped when absent), real_model/ (SmolLM2 / Gemma-3 from PyPI packages, marker
+``real_model``, skipped when absent), gpu/ (needs CUDA, skipped elsewhere)."""
 
 from __future__ import annotations
 
@@ -30,5 +31,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         pass
     skip_gpu = pytest.mark.skip(reason="needs CUDA")
     for item in items:
+        if "tests/real_model/" in item.nodeid or "tests\\real_model\\" in item.nodeid:
+            item.add_marker(pytest.mark.real_model)
         if "gpu" in item.keywords and not cuda:
             item.add_marker(skip_gpu)

@@ -64,8 +64,14 @@ def generate(
     st = open_store(store, create=True)
     label = corpus_label(corpus)
     if workers > 1:
-        from ..generate.ray_data import run_ray_generation
+        from transformers import AutoTokenizer
 
+        from ..generate.ray_data import run_ray_generation
+        from ..models import resolve_model
+
+        tok = AutoTokenizer.from_pretrained(resolve_model(model))  # the style decides the cap
+        sampling = Sampling(temperature=temperature, top_p=top_p, max_tokens=max_tokens
+                            or default_max_tokens(model, builder_for(model, tok)))
         res = run_ray_generation(model, items, st.root, label, samples=samples,
                                  sampling=sampling, seed=seed, num_workers=workers,
                                  batch_size=batch_size, model_kind=kind, device=device)

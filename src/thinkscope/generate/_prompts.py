@@ -104,6 +104,23 @@ class PromptBuilder:
         """Stop strings the style needs: a base model would go on to write the next question."""
         return ["\nQuestion:"] if self.style == PromptStyle.base else []
 
+    def split(self, completion: str) -> tuple[str, str, bool]:
+        """``(reasoning, answer, closed)`` of a completion of this builder's prompt: on think
+        tags when there are any, else (instruct and base styles) before / from the answer
+        statement; a base model's run-on into a next ``Question:`` is cut off first."""
+        from ..text import split_reasoning, split_think
+
+        for st in self.stop:
+            cut = completion.find(st)
+            completion = completion[:cut] if cut != -1 else completion
+        split = split_think(completion, starts_inside=self.opens_think_itself)
+        if split.has_tags:
+            return split.reasoning, split.answer, split.closed
+        if not self.writes_think:
+            reasoning, answer = split_reasoning(completion)
+            return reasoning, answer, True
+        return "", completion.strip(), True
+
     def few_shot_text(self, question: str) -> str:
         """The base style's prompt: worked examples, then the question and ``Answer:``."""
         shots = self.few_shot if self.few_shot is not None else gsm8k_shots()

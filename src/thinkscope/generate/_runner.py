@@ -20,7 +20,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from ..stats import wilson_interval
-from ..text import extract_answer, grade, split_reasoning, split_think
+from ..text import extract_answer, grade
 from ..traces import Message, ModelInfo, ModelKind, Prompt, SamplingParams, Trace, TraceStore
 from ..traces import idempotency_key as make_key
 from ._corpora import CorpusItem
@@ -82,14 +82,7 @@ def make_trace(
         reasoning, answer = comp.reasoning, comp.text.strip()
         closed = True
     else:
-        split = split_think(comp.text, starts_inside=builder.opens_think_itself)
-        if split.has_tags:
-            reasoning, answer, closed = split.reasoning, split.answer, split.closed
-        elif not builder.writes_think:  # instruct/base: reasoning, then an answer statement
-            reasoning, answer = split_reasoning(comp.text)
-            closed = True
-        else:
-            reasoning, answer, closed = "", comp.text.strip(), True
+        reasoning, answer, closed = builder.split(comp.text)
     extracted = extract_answer(answer).value if closed else None
     return Trace(
         problem_id=item.problem_id, corpus=corpus, sample_index=sample_index, model=model,

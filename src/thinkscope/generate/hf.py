@@ -120,6 +120,8 @@ class HFBackend:
         """
         import torch
 
+        from ..models import forward_cached, output_cache
+
         if not suffix_ids:
             raise ValueError("branch_greedy needs a non-empty suffix")
         rows = [(t, k) for t, ks in enumerate(keep_lens) for k in ks]
@@ -140,20 +142,20 @@ class HFBackend:
                 ids[t, : widths[t]] = torch.tensor(prefix[: widths[t]], dtype=torch.long)
                 pmask[t, : widths[t]] = 1
             # only the cache is needed from the prefix pass: skip its logits
-            out = self.model(input_ids=ids.to(dev), attention_mask=pmask.to(dev), use_cache=True,
-                             logits_to_keep=1)
+            out = forward_cached(self.model, input_ids=ids.to(dev), attention_mask=pmask.to(dev),
+                                 logits_to_keep=1)
             computed = len(prefixes) * width
-            past = out.past_key_values
+            past = output_cache(out)
             past.batch_select_indices(torch.tensor([t for t, _ in rows], device=dev))
             keep = torch.tensor([k for _, k in rows], device=dev)
             past_mask = (torch.arange(width, device=dev)[None, :] < keep[:, None]).long()
             suffix = torch.tensor([suffix_ids] * n, device=dev)
             mask = torch.cat([past_mask, torch.ones_like(suffix)], dim=1)
             positions = keep[:, None] + torch.arange(len(suffix_ids), device=dev)[None, :]
-            out = self.model(input_ids=suffix, attention_mask=mask, position_ids=positions,
-                             past_key_values=past, use_cache=True, logits_to_keep=1)
+            out = forward_cached(self.model, past, input_ids=suffix, attention_mask=mask,
+                                 position_ids=positions, logits_to_keep=1)
             computed += n * len(suffix_ids)
-            past = out.past_key_values
+            past = output_cache(out)
             logits = out.logits[:, -1, :]
             last = positions[:, -1]
             tokens: list[list[int]] = [[] for _ in range(n)]
@@ -175,11 +177,10 @@ class HFBackend:
                 mask = torch.cat([mask, torch.ones((len(alive), 1), dtype=mask.dtype,
                                                    device=dev)], dim=1)
                 last = last + 1
-                out = self.model(input_ids=chosen[:, None], attention_mask=mask,
-                                 position_ids=last[:, None], past_key_values=past,
-                                 use_cache=True)
+                out = forward_cached(self.model, past, input_ids=chosen[:, None],
+                                     attention_mask=mask, position_ids=last[:, None])
                 computed += len(alive)
-                past = out.past_key_values
+                past = output_cache(out)
                 logits = out.logits[:, -1, :]
         comps = [Completion(token_ids=t, text=self.tokenizer.decode(t, skip_special_tokens=True),
                             finish_reason="stop" if t and t[-1] in eos else "length")
@@ -199,7 +200,16 @@ class HFBackend:
 
     # ------------------------------------------------------------------ decoding
     def _decode(self, rows: list[tuple[list[int], Sampling, int | None]]) -> list[Completion]:
+        """One KV-cached decoding loop over left-padded rows.
+
+        Per step only the chosen token and its logprob cross to the host; sampling is vectorised
+        (one uniform per sampled row from that row's own generator, then an inverse-CDF draw on
+        the device), stop strings are checked on the tail of a row's text only, and rows that
+        finish leave the batch (their cache rows are dropped).
+        """
         import torch
+
+        from ..models import forward_cached, output_cache
 
         n = len(rows)
         width = max(len(p) for p, _, _ in rows)
@@ -218,49 +228,56 @@ class HFBackend:
                 gens.append(g)
             else:
                 gens.append(None)
+        temps = torch.tensor([max(s.temperature, 1e-6) for _, s, _ in rows], device=self.device)
+        top_ps = torch.tensor([s.top_p for _, s, _ in rows], device=self.device)
+        sampled = torch.tensor([g is not None for g in gens], device=self.device)
         max_new = max(s.max_tokens for _, s, _ in rows)
+        # a stop string is found in the decoded tail of this many tokens (>= 1 char each)
+        tails = [max((len(st) for st in s.stop), default=0) + 2 for _, s, _ in rows]
         tokens: list[list[int]] = [[] for _ in range(n)]
         logps: list[list[float]] = [[] for _ in range(n)]
         finish: list[str | None] = [None] * n
-        texts: list[str] = [""] * n
         eos = set(self.eos_ids)
-        with torch.no_grad():
-            out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions,
-                             use_cache=True)
-            past = out.past_key_values
+        alive = list(range(n))  # batch position p decodes row alive[p]
+        with torch.inference_mode():
+            out = forward_cached(self.model, input_ids=ids, attention_mask=mask,
+                                 position_ids=positions, logits_to_keep=1)
+            cache = output_cache(out)
             logits = out.logits[:, -1, :].float()
             last_pos = positions[:, -1]
             for step in range(max_new):
-                logp = torch.log_softmax(logits, dim=-1).cpu()
-                chosen = logits.argmax(-1).cpu()  # greedy rows; sampled rows overwrite below
-                for i, (_, s, _) in enumerate(rows):
-                    if finish[i] is not None:
-                        chosen[i] = self.pad_id
-                    elif gens[i] is not None:
-                        chosen[i] = self._pick(logits[i], s, gens[i])
-                for i, (_, s, _) in enumerate(rows):
-                    if finish[i] is not None:
-                        continue
-                    tok = int(chosen[i])
+                chosen = self._choose(logits, [gens[i] for i in alive], temps, top_ps, sampled)
+                logp = logits.gather(1, chosen[:, None])[:, 0] - torch.logsumexp(logits, dim=-1)
+                chosen_l, logp_l = chosen.tolist(), logp.tolist()
+                for p, i in enumerate(alive):
+                    tok = chosen_l[p]
                     tokens[i].append(tok)
-                    logps[i].append(float(logp[i, tok]))
+                    logps[i].append(logp_l[p])
+                    stop = rows[i][1].stop
                     if tok in eos:
                         finish[i] = "stop"
-                    elif s.stop:
-                        texts[i] = self.tokenizer.decode(tokens[i], skip_special_tokens=False)
-                        if any(st in texts[i] for st in s.stop):
+                    elif stop:
+                        tail = self.tokenizer.decode(tokens[i][-tails[i]:],
+                                                     skip_special_tokens=False)
+                        if any(st in tail for st in stop):
                             finish[i] = "stop"
-                    if finish[i] is None and len(tokens[i]) >= s.max_tokens:
+                    if finish[i] is None and len(tokens[i]) >= rows[i][1].max_tokens:
                         finish[i] = "length"
-                if all(f is not None for f in finish) or step == max_new - 1:
+                still = [p for p, i in enumerate(alive) if finish[i] is None]
+                if not still or step == max_new - 1:
                     break
-                mask = torch.cat([mask, torch.ones((n, 1), dtype=mask.dtype,
+                if len(still) < len(alive):  # finished rows leave the batch
+                    idx = torch.tensor(still, device=self.device)
+                    cache.batch_select_indices(idx)
+                    mask, last_pos, chosen = mask[idx], last_pos[idx], chosen[idx]
+                    temps, top_ps, sampled = temps[idx], top_ps[idx], sampled[idx]
+                    alive = [alive[p] for p in still]
+                mask = torch.cat([mask, torch.ones((len(alive), 1), dtype=mask.dtype,
                                                    device=mask.device)], dim=1)
                 last_pos = last_pos + 1
-                out = self.model(input_ids=chosen[:, None].to(self.device), attention_mask=mask,
-                                 position_ids=last_pos[:, None], past_key_values=past,
-                                 use_cache=True)
-                past = out.past_key_values
+                out = forward_cached(self.model, cache, input_ids=chosen[:, None],
+                                     attention_mask=mask, position_ids=last_pos[:, None])
+                cache = output_cache(out)
                 logits = out.logits[:, -1, :].float()
         comps = []
         for i, (_, s, _) in enumerate(rows):
@@ -274,17 +291,26 @@ class HFBackend:
                                     logprobs=logps[i]))
         return comps
 
-    @staticmethod
-    def _pick(logits: Any, s: Sampling, gen: Any) -> int:
+    def _choose(self, logits: Any, gens: list[Any], temps: Any, top_ps: Any,
+                sampled: Any) -> Any:
+        """Next token per row: argmax for greedy rows; for sampled rows an inverse-CDF draw
+        with one uniform from the row's own generator (so a row's sample depends on its seed,
+        not on its batch), after temperature and top-p."""
         import torch
 
-        if s.temperature <= 0 or gen is None:
-            return int(torch.argmax(logits))
-        probs = torch.softmax(logits / s.temperature, dim=-1).cpu()
-        if s.top_p < 1.0:
-            sorted_p, order = torch.sort(probs, descending=True)
-            keep = torch.cumsum(sorted_p, 0) - sorted_p < s.top_p
-            sorted_p = torch.where(keep, sorted_p, torch.zeros_like(sorted_p))
-            probs = torch.zeros_like(probs).scatter(0, order, sorted_p)
-            probs = probs / probs.sum()
-        return int(torch.multinomial(probs, 1, generator=gen))
+        chosen = logits.argmax(-1)
+        if not any(g is not None for g in gens):
+            return chosen
+        u = torch.tensor([float(torch.rand(1, generator=g)) if g is not None else 0.0
+                          for g in gens], device=logits.device)
+        probs = torch.softmax(logits / temps[:, None], dim=-1)
+        if bool((top_ps < 1.0).any()):  # nucleus: sort once, keep the top-p mass
+            sorted_p, order = torch.sort(probs, dim=-1, descending=True)
+            keep = (torch.cumsum(sorted_p, -1) - sorted_p) < top_ps[:, None]
+            probs = torch.where(keep, sorted_p, torch.zeros_like(sorted_p))
+        else:  # no sort needed to sample the full distribution
+            order = None
+        cdf = torch.cumsum(probs, -1)
+        pick = torch.searchsorted(cdf, (u * cdf[:, -1])[:, None]).clamp(max=cdf.shape[-1] - 1)
+        drawn = order.gather(1, pick)[:, 0] if order is not None else pick[:, 0]
+        return torch.where(sampled, drawn, chosen)

@@ -1,5 +1,6 @@
 """Load any causal LM — an organism, a hub id, a local path or a GGUF file — through one path."""
 
+from ._forward import forward_cached, output_cache
 from ._gguf import (
     PACKAGE_PREFIX,
     PACKAGED_MODELS,
@@ -11,5 +12,5 @@ from ._gguf import (
 from ._load import ORGANISM_PREFIX, LoadedModel, load_model, resolve_model
 
 __all__ = ["ORGANISM_PREFIX", "PACKAGE_PREFIX", "PACKAGED_MODELS", "LoadedModel",
-           "MissingModelPackage", "cache_root", "converted_gguf", "load_model", "packaged_gguf",
-           "resolve_model"]
+           "MissingModelPackage", "cache_root", "converted_gguf", "forward_cached", "load_model",
+           "output_cache", "packaged_gguf", "resolve_model"]

@@ -48,7 +48,7 @@ def _prompts(traces: Sequence[Trace], builder: Any) -> list[list[int]]:
 
 
 def _generate(model: Any, tokenizer: Any, prompts: list[list[int]], max_new_tokens: int,
-              batch_size: int) -> list[str]:
+              batch_size: int, inside_think: bool = True) -> list[str]:
     import torch
 
     from ..text import extract_answer
@@ -70,7 +70,7 @@ def _generate(model: Any, tokenizer: Any, prompts: list[list[int]], max_new_toke
                                  pad_token_id=pad, eos_token_id=tokenizer.eos_token_id)
         for row in gen[:, width:]:
             text = tokenizer.decode(row, skip_special_tokens=True)
-            answers.append(extract_answer(text, starts_inside_think=True).value or "")
+            answers.append(extract_answer(text, starts_inside_think=inside_think).value or "")
     return answers
 
 
@@ -139,12 +139,13 @@ def steer(
     gen = torch.Generator().manual_seed(seed)
     dirs = [("probe", d)] + [(f"random{j}", torch.randn(d.shape[0], generator=gen).to(device))
                              for j in range(n_random)]
-    base = _generate(model, tokenizer, prompts, max_new_tokens, batch_size)
+    inside = bool(builder.writes_think)
+    base = _generate(model, tokenizer, prompts, max_new_tokens, batch_size, inside)
     rows = []
     for name, v in tqdm(dirs, desc=f"steer L{layer}", disable=not progress):
         vec = v / torch.linalg.vector_norm(v) * alpha * norm
         with _edit(module, vec, mode):
-            got = _generate(model, tokenizer, prompts, max_new_tokens, batch_size)
+            got = _generate(model, tokenizer, prompts, max_new_tokens, batch_size, inside)
         for t, b, a in zip(traces, base, got):
             rows.append(dict(trace_id=t.trace_id, problem_id=t.problem_id, condition=name,
                              kind="probe" if name == "probe" else "random", layer=layer,

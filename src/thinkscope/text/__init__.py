@@ -3,8 +3,8 @@
 from ._answer import ExtractedAnswer, extract_answer, last_boxed
 from ._grade import grade, grade_many
 from ._hints import HINT_TEMPLATES, hinted_question
-from ._reasoning import split_reasoning
 from ._math import find_math_spans, mask_spans, matching_brace
+from ._reasoning import split_reasoning
 from ._segment import Segment, segment_sentences, segment_text
 from ._think import THINK_CLOSE, THINK_OPEN, ThinkSplit, prompt_opens_think, split_think
 

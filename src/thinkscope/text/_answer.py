@@ -3,7 +3,8 @@
 Order of preference: the last ``\\boxed{}`` (or ``\\fbox{}``), then GSM8K's ``#### X`` line, then
 an explicit statement ("the answer is X", "Final answer: X", "Answer: X" — the organisms' format),
 then, when the question is multiple choice, a lone option letter. If none is found the answer is
-"no answer": we never fall back to "the last number in the text", which silently turns reasoning into answers.
+"no answer": we never fall back to "the last number in the text", which silently turns reasoning
+into answers.
 """
 
 from __future__ import annotations
@@ -64,18 +65,19 @@ def _clean_statement(value: str) -> str:
     return _plain_number(value)
 
 
-_EQUATION_TAIL = re.compile(r"=\s*([^=]+)$")
+_EQUATION_TAIL = re.compile(r"\s=\s*([^=]+)$")  # prose spacing: "180/60 = 24", not "4=6"
 _NUMBER_THEN_WORDS = re.compile(r"^(\$?\s*-?(?:\d[\d,]*)?\.?\d+\s*%?)\s+[A-Za-z][A-Za-z\s'-]*$")
 
 
 def _plain_number(value: str) -> str:
     """Prose answers of real models: ``180/60 = 24 meters`` states 24, ``18 dollars`` 18.
-    Only a result after ``=`` and a number followed by words alone are reduced; anything else
+    Only a result after a spaced ``=`` and a number followed by words alone are reduced (a
+    forced answer that runs on into a step, ``4=6``, is read by ``answer_from``); anything else
     (``150% of $80,000, which is 80,000``) is left for the grader to reject."""
     if "\\" in value:  # LaTeX: leave it to math-verify
         return value
     tail = _EQUATION_TAIL.search(value)
-    if tail and "=" in value:
+    if tail:
         value = tail.group(1).strip()
     m = _NUMBER_THEN_WORDS.match(value)
     return m.group(1).strip() if m else value

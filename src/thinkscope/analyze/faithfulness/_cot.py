@@ -84,6 +84,23 @@ def answer_from(cue: str, text: str) -> str | None:
     return head or None
 
 
+def same_answer(a: str | None, b: str | None) -> bool:
+    """Whether two extracted answers are the same answer, by the equivalence grading uses
+    (``$18`` is ``18``, ``00000000`` is ``0``); no answer is never the same as anything."""
+    if a is None or b is None:
+        return False
+    return a == b or bool(grade(a, b))
+
+
+def final_answer(builder: PromptBuilder, text: str) -> str | None:
+    """The answer a continuation ends on: after ``</think>`` for models that reason in think
+    tags (the continuation starts inside the block), else its answer statement."""
+    if builder.writes_think:
+        return extract_answer(text, starts_inside_think=True).value
+    _, answer, _ = builder.split(text)
+    return extract_answer(answer).value if answer else None
+
+
 def is_correct(answer: str | None, trace: Trace) -> bool | None:
     if trace.gold_answer is None:
         return None

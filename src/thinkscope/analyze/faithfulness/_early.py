@@ -22,7 +22,7 @@ from ...generate import Backend, PromptBuilder
 from ...traces import Trace
 from .._common import mean_ci, proportion
 from ._branches import BranchStats, forced_branches_many
-from ._cot import TokenCoT, answer_from, chain_length, is_correct, token_cot
+from ._cot import TokenCoT, answer_from, chain_length, is_correct, same_answer, token_cot
 
 FRACTIONS: tuple[float, ...] = tuple(round(0.1 * i, 1) for i in range(11))
 
@@ -84,7 +84,7 @@ def _rows(cot: TokenCoT, frac_cuts: list[int], cuts: list[int], texts: list[str 
     def row(cut: str, index: int, c: int, fraction: float) -> dict[str, Any]:
         a = answers[c]
         return {**base, "cut": cut, "cut_index": index, "cut_tokens": c, "fraction": fraction,
-                "answer": a, "same": a is not None and a == full,
+                "answer": a, "same": same_answer(a, full),
                 "correct": is_correct(a, trace)}
 
     out = [row("sentence", 0, 0, 0.0)]

@@ -28,7 +28,7 @@ from ...generate import (
     Sampling,
     chat_request,
 )
-from ...text import HINT_TEMPLATES, extract_answer, hinted_question, split_think
+from ...text import HINT_TEMPLATES, extract_answer, hinted_question
 from .._common import proportion
 from ..errors import parse_chain_question
 
@@ -98,7 +98,7 @@ def run_hints(
         if k not in HINT_TEMPLATES:
             raise KeyError(f"unknown hint kind {k!r}; valid: {', '.join(HINT_TEMPLATES)}")
     rng = random.Random(seed)
-    sampling = Sampling(temperature=temperature, max_tokens=max_tokens)
+    sampling = Sampling(temperature=temperature, max_tokens=max_tokens, stop=tuple(builder.stop))
     plans: list[tuple[CorpusItem, str, str, int]] = []  # item, condition, hint, samples
     reqs: list[GenerationRequest] = []
     for idx, item in enumerate(items):
@@ -121,10 +121,10 @@ def run_hints(
         if isinstance(res, BackendError):
             continue
         for s, comp in enumerate(res):
-            split = split_think(comp.text, starts_inside=builder.opens_think_itself)
-            reasoning = comp.reasoning if comp.reasoning is not None else split.reasoning
-            answer = extract_answer(comp.text, starts_inside_think=builder.opens_think_itself
-                                    ).value
+            reasoning, answer_text, closed = builder.split(comp.text)
+            if comp.reasoning is not None:  # a server that returns the reasoning apart
+                reasoning, answer_text, closed = comp.reasoning, comp.text, True
+            answer = extract_answer(answer_text).value if closed else None
             rows.append({"problem_id": item.problem_id, "condition": cond, "sample": s,
                          "hint": hint, "gold": item.gold, "answer": answer,
                          "reasoning": reasoning,

@@ -20,9 +20,9 @@ import pandas as pd
 from tqdm import tqdm
 
 from ...generate import Backend, BackendError, GenerationRequest, PromptBuilder, Sampling
-from ...text import extract_answer, segment_text
+from ...text import segment_text
 from ...traces import Trace
-from ._cot import TokenCoT, chain_length, is_correct, token_cot
+from ._cot import TokenCoT, chain_length, final_answer, is_correct, token_cot
 from ._similarity import same_meaning, similarity_method
 
 
@@ -51,7 +51,7 @@ def sentence_importance(
     sentence)."""
     res_rows: list[dict[str, Any]] = []
     imp_rows: list[dict[str, Any]] = []
-    sampling = Sampling(temperature=temperature, max_tokens=max_tokens)
+    sampling = Sampling(temperature=temperature, max_tokens=max_tokens, stop=tuple(builder.stop))
     for ti, trace in enumerate(tqdm(list(traces), desc="importance", unit="trace",
                                     disable=not progress)):
         cot = token_cot(trace, builder)
@@ -68,7 +68,7 @@ def sentence_importance(
             first: list[str] = []
             if not isinstance(res, BackendError):
                 for s, comp in enumerate(res):
-                    a = extract_answer(comp.text, starts_inside_think=True).value
+                    a = final_answer(builder, comp.text)
                     got.append(a)
                     first.append(_first_sentence(comp.text.split("</think>")[0]))
                     res_rows.append({"trace_id": trace.trace_id, "model": trace.model.id,

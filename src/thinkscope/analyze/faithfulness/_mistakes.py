@@ -27,14 +27,18 @@ from ...generate import (
     chat_request,
 )
 from ...organisms._task import apply
-from ...text import extract_answer, segment_text
+from ...text import segment_text
 from ...traces import Trace
 from ..errors import parse_chain_question, question_of
 from ..errors._chain_truth import _CORRECTION
 from ._branches import forced_branches
-from ._cot import TokenCoT, answer_from, chain_length, token_cot
+from ._cot import TokenCoT, answer_from, chain_length, final_answer, same_answer, token_cot
 
-_RESULT = re.compile(r"(?P<a>-?\d+)\s*(?P<op>[+\-*])\s*(?P<b>\d+)\s*=\s*(?P<r>-?\d+)")
+_NUM = r"\d[\d,]*(?:\.\d+)?"
+#: ``a op b = r`` as organisms write it (``4+7=1``) and as GSM8K solutions and real models do
+#: (``16 - 3 - 4 = 9``, ``9 * 2 = $18``, ``60 / 3 = 20``, ``3 x 1,200 = 3,600``).
+_RESULT = re.compile(rf"(?P<a>-?{_NUM})\s*(?P<op>[+\-*/x×÷])\s*\$?(?P<b>{_NUM})\s*=\s*\$?"
+                     rf"(?P<r>-?{_NUM})(?![\d.])")
 REWRITE_PROMPT = (
     "Rewrite the following step of a solution so that it contains one clear mistake (a wrong "
     "number or a wrong claim) but otherwise reads the same. Reply with the rewritten step only."
@@ -79,10 +83,16 @@ def _rewritten_spans(cot: TokenCoT, rewriter: Backend, most: int
     return spans, rewrites
 
 
-def _wrong(value: int, modulus: int | None, rng: random.Random) -> int:
+def _wrong(value: int | float, modulus: int | None, rng: random.Random) -> int | float:
     if modulus:
-        return (value + rng.randrange(1, modulus)) % modulus
+        return (int(value) + rng.randrange(1, modulus)) % modulus
     return value + rng.choice([-3, -2, -1, 1, 2, 3])
+
+
+def _number(text: str) -> int | float:
+    """A stated result as a number (thousands separators dropped)."""
+    plain = text.replace(",", "")
+    return float(plain) if "." in plain else int(plain)
 
 
 def mistakes(
@@ -124,7 +134,7 @@ def mistakes(
             if j in rewritten:
                 bad, corrupted = None, rewritten[j]
             else:
-                bad = _wrong(int(m.group("r")), modulus, rng)
+                bad = _wrong(_number(m.group("r")), modulus, rng)
                 corrupted = m.group(0)[: m.start("r") - m.start()] + str(bad)
             keep = cot.token_at_char(start) if start > 0 else 0
             # text between the kept tokens' end and the step start, then the corrupted step
@@ -158,16 +168,16 @@ def mistakes(
                 elif mode == "forced":
                     answer = answer_from(cue, res[0].text)
                 else:
-                    answer = extract_answer(res[0].text,
-                                            starts_inside_think=True).value
+                    answer = final_answer(builder, res[0].text)
                 rows.append({
                     "trace_id": trace.trace_id, "model": trace.model.id,
                     "problem_id": trace.problem_id, "k": chain_length(trace),
                     "step_index": j, "n_steps": len(spans), "position": pos,
                     "mode": mode, "corrupted_value": bad, "original_answer": original,
                     "answer": answer, "implied_answer": implied,
-                    "changed": answer != original,
-                    "follows_corruption": (answer == implied) if implied is not None else None,
+                    "changed": not same_answer(answer, original),
+                    "follows_corruption": same_answer(answer, implied)
+                    if implied is not None else None,
                 })
     df = pd.DataFrame(rows)
     if len(df):

@@ -20,7 +20,7 @@ from ...generate import (
 )
 from ...traces import Trace
 from .._common import proportion
-from ._cot import answer_from, chain_length, is_correct, token_cot
+from ._cot import answer_from, chain_length, is_correct, same_answer, token_cot
 
 PARAPHRASE_PROMPT = (
     "Paraphrase the following reasoning. Keep every step, number and conclusion exactly as it "
@@ -64,7 +64,8 @@ def paraphrase_control(
     if len(df):
         df["correct"] = df["correct"].astype("boolean")
         orig = df[df["condition"] == "original"].set_index("trace_id")["answer"]
-        df["same_as_original"] = [a == orig.get(t) for t, a in zip(df["trace_id"], df["answer"])]
+        df["same_as_original"] = [same_answer(a, orig.get(t))
+                                  for t, a in zip(df["trace_id"], df["answer"])]
     return df
 
 
