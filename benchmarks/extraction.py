@@ -52,19 +52,22 @@ def main() -> int:
     ap.add_argument("--traces", type=int, default=512)
     ap.add_argument("--layers", default="all")
     ap.add_argument("--max-tokens", type=int, default=2048, help="padded tokens per batch")
+    ap.add_argument("--corpus", default="modarith", help="gsm8k with a real --model")
+    ap.add_argument("--gen-tokens", type=int, default=160, help="trace generation cap")
     ap.add_argument("--repeats", type=int, default=9)
     args = ap.parse_args()
     torch.manual_seed(0)
     be = HFBackend(args.model, device="cpu", batch_size=64)
     model, tok = be.model, be.tokenizer
     builder = builder_for(args.model, tok)
-    items = [it for it in load_corpus("modarith") if it.question.count(",") >= 3][: args.traces]
+    items = [it for it in load_corpus("modarith") if it.question.count(",") >= 3][: args.traces] \
+        if args.corpus == "modarith" else load_corpus(args.corpus, limit=args.traces)
     reqs = [GenerationRequest(prompt_ids=builder.prompt_ids(it.question), seed=i,
-                              sampling=Sampling(temperature=1.0, max_tokens=160))
+                              sampling=Sampling(temperature=1.0, max_tokens=args.gen_tokens))
             for i, it in enumerate(items)]
     comps = be.generate(reqs)
     traces = [make_trace(it, c[0], 0, builder, r.prompt_ids, ModelInfo(id=args.model),
-                         "modarith", "hf", r.sampling, 0)
+                         args.corpus, "hf", r.sampling, 0)
               for it, c, r in zip(items, comps, reqs) if not isinstance(c, Exception)]
     layers = parse_layers(args.layers, len(find_blocks(model)))
     seqs = [trace_tokens(t, builder).ids for t in traces]

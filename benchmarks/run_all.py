@@ -7,6 +7,13 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
+#: benchmarks that run a second time on a real LM (generation.py measures one itself)
+REAL_MODEL = "pkg:smollm2-135m-instruct"
+REAL = {
+    "truncation.py": ["--corpus", "gsm8k", "--traces", "12", "--max-tokens", "384"],
+    "extraction.py": ["--corpus", "gsm8k", "--traces", "48", "--gen-tokens", "256",
+                      "--repeats", "3"],
+}
 
 
 def main() -> int:
@@ -17,6 +24,11 @@ def main() -> int:
         print(f"== {script.name}", flush=True)
         rc = subprocess.call([sys.executable, str(script), *sys.argv[1:]])
         failed += rc != 0
+        if script.name in REAL:
+            print(f"== {script.name} on {REAL_MODEL}", flush=True)
+            rc = subprocess.call([sys.executable, str(script), "--model", REAL_MODEL,
+                                  *REAL[script.name], *sys.argv[1:]])
+            failed += rc != 0
     return 1 if failed else 0
 
 

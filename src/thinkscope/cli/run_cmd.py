@@ -12,11 +12,15 @@ import typer
 def run(
     out: Annotated[Path, typer.Option("--out", "-o", help="Results directory (resumes when it "
                                                           "exists).")] = Path("thinkscope-run"),
-    model: Annotated[str | None, typer.Option(help="A real model (hub id or path) instead of the "
-                                                   "shipped organisms; GPU recommended.")] = None,
+    model: Annotated[str | None, typer.Option(help="A real model (hub id, folder, .gguf file or "
+                                                   "pkg:NAME) instead of the shipped organisms."
+                                              )] = None,
     corpus: Annotated[str, typer.Option(help="Corpus for --model (name or .jsonl path).")] =
     "gsm8k",
     limit: Annotated[int, typer.Option(help="Problems for --model.")] = 50,
+    max_tokens: Annotated[int | None, typer.Option(help="Completion cap for --model (default: "
+                                                   "512 for instruct/base models, 4096 for "
+                                                   "reasoning models).")] = None,
     scale: Annotated[float, typer.Option(help="Organisms: multiply every trace count.")] = 1.0,
     device: Annotated[str | None, typer.Option(help="cpu, cuda, ...")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
@@ -26,7 +30,8 @@ def run(
     Generation, behaviours, step errors, faithfulness, importance and probes, in that order."""
     from ..pipeline import Pipeline, organism_plan, real_plan
 
-    plan = real_plan(model, corpus, limit) if model else organism_plan(scale)
+    plan = real_plan(model, corpus, limit, max_tokens=max_tokens) if model \
+        else organism_plan(scale)
     result = Pipeline(plan, out, device=device, progress=not quiet).run()
     print_key_numbers(json.loads((out / "summary.json").read_text()))
     typer.echo(f"done in {result['seconds']:.0f} s; report: {result['report']}")

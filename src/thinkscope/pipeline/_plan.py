@@ -18,7 +18,8 @@ class TraceSet:
     ks: tuple[int, ...] = ()
     samples: int = 1
     temperature: float = 0.0
-    max_tokens: int = 160
+    #: completion cap; ``None``: what the model's prompt style needs (``default_max_tokens``)
+    max_tokens: int | None = 160
     hint: str | None = None
 
 
@@ -51,6 +52,8 @@ class Plan:
     importance_samples: int = 6
     probes: tuple[ProbeSpec, ...] = ()
     steer: bool = True
+    #: traces steered per probe (each is generated again along 1 + 8 directions)
+    steer_traces: int = 200
     faith_limit: int = 60
     #: faithfulness on organism chains of at least this length (long chains need their CoT)
     faith_min_k: int | None = None
@@ -98,7 +101,7 @@ def organism_plan(scale: float = 1.0) -> Plan:
 
 
 def real_plan(model: str, corpus: str, limit: int, samples: int = 1,
-              temperature: float = 0.6, max_tokens: int = 4096) -> Plan:
+              temperature: float = 0.6, max_tokens: int | None = None) -> Plan:
     """One real model on ``limit`` items of ``corpus``: every analysis, probes of the final
     answer and of eventual correctness."""
     sentences = tuple(f"sent{i}" for i in range(0, 40, 5))
@@ -106,7 +109,7 @@ def real_plan(model: str, corpus: str, limit: int, samples: int = 1,
         corpus=corpus,
         traces=(TraceSet(model, limit, (), samples, temperature, max_tokens),),
         early=(model,), mistakes=(model,), filler=(model,), importance=(model,),
-        importance_traces=min(3, limit), importance_samples=8,
+        importance_traces=min(3, limit), importance_samples=8, steer_traces=min(24, limit),
         probes=(ProbeSpec(model, "final_answer", "last_prompt,sentence_ends",
                           ("last_prompt", *sentences)),
                 ProbeSpec(model, "correct", "sentence_ends", sentences)),

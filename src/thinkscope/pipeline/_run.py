@@ -83,15 +83,17 @@ class Pipeline:
         return chosen[: ts.n]
 
     def generate(self, dest: Path) -> None:
-        from ..generate import Sampling, run_generation
+        from ..generate import Sampling, default_max_tokens, run_generation
         from ..traces.io import guess_model_kind
 
         for ts in self.plan.traces:
             be = self.backend(ts.model)
+            builder = self.builder(ts.model)
+            cap = ts.max_tokens or default_max_tokens(ts.model, builder)
             summary = run_generation(
-                be, self.builder(ts.model), self._items(ts), self.store, self.plan.corpus,
+                be, builder, self._items(ts), self.store, self.plan.corpus,
                 samples=ts.samples, sampling=Sampling(temperature=ts.temperature,
-                                                      max_tokens=ts.max_tokens),
+                                                      max_tokens=cap),
                 model_kind=guess_model_kind(ts.model), progress=self.progress)
             self.log(f"  {ts.model}: {summary.written} written, {summary.already_stored} "
                      f"already stored")
@@ -152,6 +154,7 @@ class Pipeline:
         import pandas as pd
 
         from ..analyze.faithfulness import sentence_importance, write_importance
+        from ..generate import default_max_tokens
 
         res, imp = [], []
         for m in self.plan.importance:
@@ -160,7 +163,8 @@ class Pipeline:
                 len(traces) // 2: len(traces) // 2 + self.plan.importance_traces]
             r, i = sentence_importance(traces, self.backend(m), self.builder(m),
                                        samples=self.plan.importance_samples,
-                                       max_tokens=160 if m.startswith("organism:") else 2048,
+                                       max_tokens=160 if m.startswith("organism:")
+                                       else default_max_tokens(m, self.builder(m)),
                                        progress=self.progress)
             res.append(r)
             imp.append(i)
@@ -222,8 +226,14 @@ class Pipeline:
         labels = [str(x) for x in rows["label"]]
         towards = min(classes, key=lambda c: labels.count(c))
         direction = dirs[0] if dirs.shape[0] == 1 else dirs[classes.index(towards)]
-        table, summary = steer(be.model, be.tokenizer, traces[:200], direction,
-                               int(info["layer"]), alpha=1.0, n_random=8,
+        from ..generate import default_max_tokens
+
+        # organisms answer within 64 tokens; a real model writes its reasoning first
+        new_tokens = 64 if model.startswith("organism:") else default_max_tokens(
+            model, self.builder(model))
+        table, summary = steer(be.model, be.tokenizer, traces[: self.plan.steer_traces],
+                               direction, int(info["layer"]), alpha=1.0, n_random=8,
+                               max_new_tokens=new_tokens,
                                builder=self.builder(model),
                                target_answer=towards if target == "final_answer" else None,
                                progress=self.progress)
