@@ -123,7 +123,11 @@ def test_resume_after_partial_run_gives_the_same_rows(setup):
     assert resumed.manifest.done() == whole.manifest.done()
     a = whole.meta.set_index(["trace_id", "position"]).sort_index()
     b = resumed.meta.set_index(["trace_id", "position"]).sort_index()
-    np.testing.assert_array_equal(whole.array(2)[a["row"]], resumed.array(2)[b["row"]])
+    # the resumed run batches traces differently: equal up to one fp16 step (batch-dependent
+    # float summation order can flip a rounding), while a wrong row would differ by far more
+    want = whole.array(2)[a["row"]].astype(np.float32)
+    np.testing.assert_allclose(resumed.array(2)[b["row"]].astype(np.float32), want,
+                               rtol=2e-3, atol=1e-3 * np.abs(want).max())
     with pytest.raises(ValueError, match="other settings"):
         extract_activations(model, tok, traces, root / "part", **{**kw, "layers": "3"})
 
