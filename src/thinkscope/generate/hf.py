@@ -249,10 +249,10 @@ class HFBackend:
                 chosen = self._choose(logits, [gens[i] for i in alive], temps, top_ps, sampled)
                 logp = logits.gather(1, chosen[:, None])[:, 0] - torch.logsumexp(logits, dim=-1)
                 chosen_l, logp_l = chosen.tolist(), logp.tolist()
-                for p, i in enumerate(alive):
-                    tok = chosen_l[p]
+                for b, i in enumerate(alive):
+                    tok = chosen_l[b]
                     tokens[i].append(tok)
-                    logps[i].append(logp_l[p])
+                    logps[i].append(logp_l[b])
                     stop = rows[i][1].stop
                     if tok in eos:
                         finish[i] = "stop"

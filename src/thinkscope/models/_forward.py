@@ -13,7 +13,7 @@ from typing import Any
 
 
 @lru_cache(maxsize=32)
-def _cache_name(forward_type: type) -> str:
+def _cache_name(forward_type: Any) -> str:
     params = inspect.signature(forward_type.forward).parameters
     return "cache" if "cache" in params else "past_key_values"
 
@@ -21,7 +21,7 @@ def _cache_name(forward_type: type) -> str:
 def forward_cached(model: Any, cache: Any = None, **kwargs: Any) -> Any:
     """``model(**kwargs, use_cache=True)`` passing ``cache`` under the name this version takes."""
     if cache is not None:
-        kwargs[_cache_name(type(model))] = cache
+        kwargs[_cache_name(model.__class__)] = cache
     return model(use_cache=True, **kwargs)
 
 

@@ -124,7 +124,7 @@ def converted_gguf(path: str | Path, progress: bool = True) -> Path:
     model = AutoModelForCausalLM.from_pretrained(str(src.parent), gguf_file=src.name,
                                                  dtype=torch.float32)
     # the weights are now plain float tensors: detach the GGUF quantizer so they save as such
-    model.hf_quantizer = None
+    model.hf_quantizer = None  # type: ignore[assignment]
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -148,7 +148,7 @@ def mistakes(
             ids = cot.prompt_ids + cot.cot_ids[:keep] + builder.encode(tail)
             implied = None
             if bad is not None and problem is not None and chain_pos < problem.k:
-                v = bad
+                v = int(bad)  # modular chains: the corrupted value is an integer
                 for op, a in problem.ops[chain_pos + 1:]:
                     v = apply(v, op, a, problem.mod)
                 implied = str(v)
