@@ -112,3 +112,18 @@ def test_importance_resamples_read_answers(smollm2, smollm2_traces):
     assert len(imp) == len(token_cot(chosen[0], builder).sentence_ends)
     # resampled continuations reach an answer statement often enough to measure anything
     assert res["answer"].notna().mean() >= 0.3
+
+
+def test_paraphrase_through_the_model_itself(smollm2, smollm2_traces):
+    from thinkscope.analyze.faithfulness import paraphrase_control
+
+    builder, traces, _ = smollm2_traces
+    chosen = _with_cot(traces, builder, 2)
+    df = paraphrase_control(chosen, smollm2, builder, paraphraser=smollm2,
+                            max_paraphrase_tokens=160, progress=False)
+    assert set(df["condition"]) == {"original", "paraphrased"}
+    para = df[df["condition"] == "paraphrased"]
+    assert len(para) >= 1  # an empty rewrite is skipped, never scored
+    originals = {t.trace_id: t.reasoning for t in chosen}
+    assert all(p and p != originals[t] for t, p in zip(para["trace_id"], para["cot"]))
+    assert df["same_as_original"].dtype == bool

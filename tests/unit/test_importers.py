@@ -297,3 +297,16 @@ def test_export_round_trip_jsonl_and_parquet(tmp_path):
 
     df = pd.read_parquet(tmp_path / "out.parquet")
     assert df["trace_id"].tolist() == src.to_pandas()["trace_id"].tolist()
+
+
+def test_task_corpus_in_a_directory_is_skipped_not_bad(tmp_path):
+    """A GSM8K-style file (question + answer, no model output) is a task, not traces."""
+    from thinkscope.traces.io._import import discover
+
+    corpus = tmp_path / "gsm8k" / "test.jsonl"
+    corpus.parent.mkdir()
+    corpus.write_text('{"question": "1+1?", "answer": "1+1=<<1+1=2>>2\\n#### 2"}\n')
+    units, skipped = discover([tmp_path])
+    assert units == [] and skipped == [str(corpus)]
+    units, _ = discover([corpus])  # named directly: one line saying what it is
+    assert len(units) == 1 and units[0].spec is None and "--corpus" in (units[0].problem or "")

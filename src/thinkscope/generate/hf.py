@@ -160,16 +160,20 @@ class HFBackend:
             last = positions[:, -1]
             tokens: list[list[int]] = [[] for _ in range(n)]
             alive = list(range(n))  # batch position p holds row alive[p]
+            done: set[int] = set()
             for step in range(max_new_tokens):
                 chosen = logits.argmax(-1)
-                for p, i in enumerate(alive):
-                    tok = int(chosen[p])
+                for p, tok in enumerate(chosen.tolist()):
+                    i = alive[p]
+                    if i in done:
+                        continue
                     tokens[i].append(tok)
-                still = [p for p, i in enumerate(alive)
-                         if tokens[i][-1] not in eos and tokens[i][-1] not in newline_ids]
+                    if tok in eos or tok in newline_ids:
+                        done.add(i)
+                still = [p for p, i in enumerate(alive) if i not in done]
                 if not still or step == max_new_tokens - 1:
                     break
-                if len(still) < len(alive):  # finished rows leave the batch
+                if len(still) <= 0.75 * len(alive):  # finished rows leave the batch in groups
                     idx = torch.tensor(still, device=dev)
                     past.batch_select_indices(idx)
                     mask, last, chosen = mask[idx], last[idx], chosen[idx]
@@ -250,6 +254,8 @@ class HFBackend:
                 logp = logits.gather(1, chosen[:, None])[:, 0] - torch.logsumexp(logits, dim=-1)
                 chosen_l, logp_l = chosen.tolist(), logp.tolist()
                 for b, i in enumerate(alive):
+                    if finish[i] is not None:  # finished, not yet dropped from the batch
+                        continue
                     tok = chosen_l[b]
                     tokens[i].append(tok)
                     logps[i].append(logp_l[b])
@@ -266,7 +272,8 @@ class HFBackend:
                 still = [p for p, i in enumerate(alive) if finish[i] is None]
                 if not still or step == max_new - 1:
                     break
-                if len(still) < len(alive):  # finished rows leave the batch
+                # finished rows leave the batch in groups (each removal copies the KV cache)
+                if len(still) <= 0.75 * len(alive):
                     idx = torch.tensor(still, device=self.device)
                     cache.batch_select_indices(idx)
                     mask, last_pos, chosen = mask[idx], last_pos[idx], chosen[idx]

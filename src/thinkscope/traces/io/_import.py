@@ -7,6 +7,7 @@ to the store's quarantine before the next file starts.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -52,6 +53,23 @@ class _Unit:
     path: Path
     spec: ImporterSpec | None
     problem: str | None = None
+
+
+#: Keys of a record that holds model output; a question/answer record without any is a task.
+_OUTPUT_KEYS = {"completion", "response", "responses", "output", "outputs", "messages",
+                "reasoning", "annotated_response", "generation", "model_output", "solution"}
+
+
+def is_task_corpus(head: bytes) -> bool:
+    """Whether a JSONL file starts with a task record (GSM8K-style ``question`` + ``answer``,
+    nothing a model wrote): a corpus met in a directory walk is skipped, not reported bad."""
+    line = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0]
+    try:
+        rec = json.loads(line)
+    except ValueError:
+        return False
+    return (isinstance(rec, dict) and bool({"question", "problem"} & rec.keys())
+            and "answer" in rec and not (_OUTPUT_KEYS & rec.keys()))
 
 
 def _detect_file(path: Path) -> ImporterSpec | None:
@@ -112,6 +130,13 @@ def discover(paths: Iterable[str | os.PathLike[str]], fmt: str = "auto") -> tupl
             units.append(_Unit(path, None, "empty file: no records"))
             return
         spec = _detect_file(path)
+        if spec is None and is_task_corpus(head):
+            if top:
+                units.append(_Unit(path, None, "a task corpus (questions and answers, no model "
+                                               "output), not traces: pass it to --corpus"))
+            else:
+                skipped.append(str(path))
+            return
         if spec is None:
             units.append(
                 _Unit(path, None, "unrecognised trace format (pass --format; see --help)")
