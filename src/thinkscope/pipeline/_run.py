@@ -164,7 +164,7 @@ class Pipeline:
             r, i = sentence_importance(traces, self.backend(m), self.builder(m),
                                        samples=self.plan.importance_samples,
                                        max_tokens=160 if m.startswith("organism:")
-                                       else default_max_tokens(m, self.builder(m)),
+                                       else min(384, default_max_tokens(m, self.builder(m))),
                                        progress=self.progress)
             res.append(r)
             imp.append(i)
@@ -197,8 +197,14 @@ class Pipeline:
             rand = extract_activations(be.model, be.tokenizer, traces,
                                        dest / name / "acts-random-init", random_init=0, **kw)
             tgt = get_target(target)
-            res = train_probes(acts, traces, tgt, ("logistic", "mass_mean"), keys=spec.keys,
-                               random_acts=rand, progress=self.progress, group_by=spec.group_by)
+            try:
+                res = train_probes(acts, traces, tgt, ("logistic", "mass_mean"), keys=spec.keys,
+                                   random_acts=rand, progress=self.progress,
+                                   group_by=spec.group_by)
+            except ValueError as exc:  # e.g. one class only: every answer wrong
+                self.log(f"  {model}: {target} not probed: {exc}")
+                (dest / name / "skipped.txt").write_text(f"{exc}\n")
+                continue
             write_probe_results(res, dest / name, {"target": target, "model": model,
                                                    "n_traces": len(traces),
                                                    "group_by": spec.group_by})
@@ -229,8 +235,8 @@ class Pipeline:
         from ..generate import default_max_tokens
 
         # organisms answer within 64 tokens; a real model writes its reasoning first
-        new_tokens = 64 if model.startswith("organism:") else default_max_tokens(
-            model, self.builder(model))
+        new_tokens = 64 if model.startswith("organism:") else min(384, default_max_tokens(
+            model, self.builder(model)))
         table, summary = steer(be.model, be.tokenizer, traces[: self.plan.steer_traces],
                                direction, int(info["layer"]), alpha=1.0, n_random=8,
                                max_new_tokens=new_tokens,

@@ -46,6 +46,8 @@ def paraphrase_control(
         if isinstance(rw, BackendError) or not rw[0].text.strip():
             continue
         para = rw[0].text.split("</think>")[-1].strip()
+        if para.split() == cot.trace.reasoning.split():
+            continue  # a copy is not a paraphrase: scoring it would inflate "unchanged"
         for cond, body in (("original", cot.cot_ids),
                            ("paraphrased", builder.encode(para + "\n"))):
             reqs.append(GenerationRequest(prompt_ids=cot.prompt_ids + body + suffix,
