@@ -108,3 +108,36 @@ def test_grade_off_the_main_thread_uses_a_process_pool():
 def test_grade_many_matches_grade():
     pairs = [("0.5", "\\frac{1}{2}"), ("2", "3"), (None, "1"), ("1", None)] * 20
     assert grade_many(pairs, pool_threshold=10) == [grade(p, g) for p, g in pairs]
+
+
+def test_split_reasoning_without_think_tags():
+    from thinkscope.text import split_reasoning
+
+    text = ("He runs 3 x 60 = 180 meters. So, the answer is 540.\n\nThe answer is 540.")
+    reasoning, answer = split_reasoning(text)
+    assert reasoning == "He runs 3 x 60 = 180 meters."
+    assert answer.startswith("So, the answer is 540.")
+    # "answer" in passing is not a statement; a markdown header and GSM8K's #### are
+    assert split_reasoning("To find the answer, add 2.\n**Final Answer**\n\\boxed{2}") == (
+        "To find the answer, add 2.", "**Final Answer**\n\\boxed{2}")
+    assert split_reasoning("9 * 2 = 18\n#### 18") == ("9 * 2 = 18", "#### 18")
+    # no statement: all reasoning, no answer (never "the last number")
+    assert split_reasoning("It is 42 probably") == ("It is 42 probably", "")
+
+
+def test_prose_answers_of_real_models():
+    from thinkscope.text import extract_answer
+
+    cases = {
+        "The answer is 180/60 = 24 meters.": "24",
+        "So, the answer is 2 + 4 = 6 bolts of blue fiber.": "6",
+        "The answer is 18 dollars.": "18",
+        "#### 1,200": "1,200",
+        "The answer is $\\frac{1}{2}$.": "\\frac{1}{2}",
+        # an organism's forced answer running on into a step is left for answer_from
+        "Answer: 4=6": "4=6",
+        # not reducible: left whole for the grader to reject
+        "The answer is 150% of $80,000, which is 80,000.": "150% of $80,000, which is 80,000",
+    }
+    for text, want in cases.items():
+        assert extract_answer(text).value == want, text
