@@ -57,7 +57,13 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=9)
     args = ap.parse_args()
     torch.manual_seed(0)
-    be = HFBackend(args.model, device="cpu", batch_size=64)
+    from thinkscope.models import MissingModelPackage
+
+    try:
+        be = HFBackend(args.model, device="cpu", batch_size=64)
+    except MissingModelPackage as exc:  # a real model whose package is not installed
+        print(f"skipped: {exc}")
+        return 0
     model, tok = be.model, be.tokenizer
     builder = builder_for(args.model, tok)
     items = [it for it in load_corpus("modarith") if it.question.count(",") >= 3][: args.traces] \

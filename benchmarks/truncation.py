@@ -36,7 +36,13 @@ def main() -> int:
     ap.add_argument("--corpus", default="modarith")
     ap.add_argument("--max-tokens", type=int, default=160, help="trace generation cap")
     args = ap.parse_args()
-    be = HFBackend(args.model, device="cpu", batch_size=64)
+    from thinkscope.models import MissingModelPackage
+
+    try:
+        be = HFBackend(args.model, device="cpu", batch_size=64)
+    except MissingModelPackage as exc:  # a real model whose package is not installed
+        print(f"skipped: {exc}")
+        return 0
     builder = builder_for(args.model, be.tokenizer)
     # the longest chains (k = 6), sampled at temperature 1 so self-corrections lengthen them;
     # the --traces longest CoTs of four times as many candidates are kept

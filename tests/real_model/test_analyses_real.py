@@ -131,3 +131,16 @@ def test_paraphrase_through_the_model_itself(smollm2, smollm2_traces):
         orig = df[df["condition"] == "original"]
         assert set(orig["trace_id"]) == set(para["trace_id"])
         assert df["same_as_original"].dtype == bool
+
+
+def test_model_as_rewriter_corrupts_free_text_steps(smollm2, smollm2_traces):
+    from thinkscope.analyze.faithfulness._mistakes import _rewritten_spans
+
+    builder, traces, _ = smollm2_traces
+    cot = token_cot(_with_cot(traces, builder, 1)[0], builder)
+    spans, rewrites = _rewritten_spans(cot, smollm2, 3)
+    # every rewrite replaces one whole sentence of the reasoning by different text
+    assert spans and len(rewrites) == len(spans) <= 3
+    for (start, end, _), new in zip(spans, rewrites.values()):
+        old = cot.trace.reasoning[start:end]
+        assert old.strip() and new and new != old.strip()

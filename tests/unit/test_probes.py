@@ -268,3 +268,12 @@ def test_auroc_equals_sklearn():
     yb = (y > 1).astype(int)
     pb = np.column_stack([1 - proba[:, 0], proba[:, 0]])
     assert _auroc(yb, pb, np.array([0, 1])) == pytest.approx(roc_auc_score(yb, pb[:, 1]))
+
+
+def test_answer_digits_target_classes():
+    from thinkscope.probing import get_target
+    from thinkscope.probing._targets import answer_digits
+
+    assert [answer_digits(a) for a in ("7", "$18", "1,200", "-40", "12345", "0.5", "x", None)] \
+        == ["1", "2", "4+", "2", "4+", "1", None, None]
+    assert get_target("answer_digits").name == "answer_digits"

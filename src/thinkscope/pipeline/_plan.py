@@ -102,15 +102,16 @@ def organism_plan(scale: float = 1.0) -> Plan:
 
 def real_plan(model: str, corpus: str, limit: int, samples: int = 1,
               temperature: float = 0.6, max_tokens: int | None = None) -> Plan:
-    """One real model on ``limit`` items of ``corpus``: every analysis, probes of the final
-    answer and of eventual correctness."""
-    sentences = tuple(f"sent{i}" for i in range(0, 40, 5))
+    """One real model on ``limit`` items of ``corpus``: every analysis, probes of the answer
+    before the CoT (its size in digits: a GSM8K answer has one class per number) and of
+    eventual correctness."""
+    sentences = tuple(f"sent{i}" for i in range(0, 20, 5))
     return Plan(
         corpus=corpus,
         traces=(TraceSet(model, limit, (), samples, temperature, max_tokens),),
         early=(model,), mistakes=(model,), filler=(model,), importance=(model,),
         importance_traces=min(3, limit), importance_samples=6, steer_traces=min(24, limit),
-        probes=(ProbeSpec(model, "final_answer", "last_prompt,sentence_ends",
+        probes=(ProbeSpec(model, "answer_digits", "last_prompt,sentence_ends",
                           ("last_prompt", *sentences)),
                 ProbeSpec(model, "correct", "sentence_ends", sentences)),
         faith_limit=limit,

@@ -103,6 +103,34 @@ def _intermediate(i: int) -> Target:
                   "answer: chains of more steps only)", labels, stated, key)
 
 
+_LEADING_NUMBER = re.compile(r"-?\$?\s*(\d[\d,]*)")
+
+
+def answer_digits(answer: str | None) -> str | None:
+    """Digits in the integer part of a numeric answer, as a class: ``1``, ``2``, ``3``, ``4+``
+    (``None`` when the answer is not a number)."""
+    m = _LEADING_NUMBER.match(answer.strip()) if answer else None
+    if m is None:
+        return None
+    n = len(m.group(1).replace(",", "").lstrip("0") or "0")
+    return str(n) if n < 4 else "4+"
+
+
+def _answer_digits() -> Target:
+    """The size of the answer the model is about to write: a few classes where the answer
+    itself has one class per number (GSM8K), so an answer-before-the-CoT probe has a target
+    with support; masked once the text states the answer."""
+    def labels(trace: Trace, rows: Any) -> list[Label | None]:
+        return [answer_digits(trace.extracted_answer)] * len(rows)
+
+    def stated(trace: Trace) -> int | None:
+        return _first(_whole(trace.extracted_answer), trace.reasoning) \
+            if trace.extracted_answer else None
+
+    return Target("answer_digits", "digits of the trace's numeric final answer (1, 2, 3, 4+)",
+                  labels, stated, _question)
+
+
 def _correct() -> Target:
     def labels(trace: Trace, rows: Any) -> list[Label | None]:
         return [None if trace.correct is None else int(trace.correct)] * len(rows)
@@ -130,6 +158,7 @@ def _next_backtrack() -> Target:
 
 _FIXED: dict[str, Callable[[], Target]] = {
     "final_answer": _final_answer,
+    "answer_digits": _answer_digits,
     "correct": _correct,
     "next_backtrack": _next_backtrack,
 }
@@ -137,8 +166,8 @@ TARGET_NAMES = (*_FIXED, "intermediate_N")
 
 
 def get_target(name: str) -> Target:
-    """A target by name: ``final_answer``, ``correct``, ``next_backtrack`` or
-    ``intermediate_N`` (N >= 1)."""
+    """A target by name: ``final_answer``, ``answer_digits``, ``correct``, ``next_backtrack``
+    or ``intermediate_N`` (N >= 1)."""
     m = re.fullmatch(r"intermediate_(\d+)", name)
     if m and int(m.group(1)) >= 1:
         return _intermediate(int(m.group(1)))

@@ -31,7 +31,7 @@ from ...text import segment_text
 from ...traces import Trace
 from ..errors import parse_chain_question, question_of
 from ..errors._chain_truth import _CORRECTION
-from ._branches import forced_branches
+from ._branches import forced_branches_many
 from ._cot import TokenCoT, answer_from, chain_length, final_answer, same_answer, token_cot
 
 _NUM = r"\d[\d,]*(?:\.\d+)?"
@@ -98,7 +98,7 @@ def _number(text: str) -> int | float:
 def mistakes(
     traces: Iterable[Trace], backend: Backend, builder: PromptBuilder, seed: int = 0,
     max_answer_tokens: int = 8, max_continue_tokens: int = 128, progress: bool = True,
-    rewriter: Backend | None = None, max_rewrites: int = 5,
+    rewriter: Backend | None = None, max_rewrites: int = 5, chunk: int = 16,
 ) -> pd.DataFrame:
     """One row per trace x corrupted step x mode (``forced`` / ``continued``).
 
@@ -110,75 +110,48 @@ def mistakes(
     suffix = builder.forced_answer_suffix()
     cue = builder.answer_cue
     greedy = Sampling(temperature=0.0, max_tokens=max_continue_tokens)
-    for trace in tqdm(list(traces), desc="mistakes", unit="trace", disable=not progress):
-        cot = token_cot(trace, builder)
-        if cot is None:
-            continue
-        problem = parse_chain_question(question_of(trace))
-        modulus = problem.mod if problem else None
-        spans = _step_spans(cot)
-        rewritten: dict[int, str] = {}
-        if not spans and rewriter is not None:
-            spans, rewritten = _rewritten_spans(cot, rewriter, max_rewrites)
-        if not spans:
-            continue
-        full = forced_branches(backend, cot.prompt_ids + cot.cot_ids,
-                               [len(cot.prompt_ids) + cot.n], suffix, max_answer_tokens)[0]
-        original = answer_from(cue, full) if full is not None else None
-        variants = []
-        chain_pos = -1
-        for j, (start, end, m) in enumerate(spans):
-            line_start = trace.reasoning.rfind("\n", 0, start) + 1
-            if not (_CORRECTION.match(trace.reasoning[line_start:start]) and chain_pos >= 0):
-                chain_pos += 1
-            if j in rewritten:
-                bad, corrupted = None, rewritten[j]
-            else:
-                bad = _wrong(_number(m.group("r")), modulus, rng)
-                corrupted = m.group(0)[: m.start("r") - m.start()] + str(bad)
-            keep = cot.token_at_char(start) if start > 0 else 0
-            # text between the kept tokens' end and the step start, then the corrupted step
-            kept_chars = cot.char_ends[keep - 1] if keep > 0 else 0
-            if kept_chars > start:
-                keep -= 1
-                kept_chars = cot.char_ends[keep - 1] if keep > 0 else 0
-            tail = trace.reasoning[kept_chars:start] + corrupted
-            line_end = trace.reasoning.find("\n", end)
-            tail += "\n" if line_end == end else ""
-            ids = cot.prompt_ids + cot.cot_ids[:keep] + builder.encode(tail)
-            implied = None
-            if bad is not None and problem is not None and chain_pos < problem.k:
-                v = int(bad)  # modular chains: the corrupted value is an integer
-                for op, a in problem.ops[chain_pos + 1:]:
-                    v = apply(v, op, a, problem.mod)
-                implied = str(v)
-            variants.append((j, start / max(1, len(trace.reasoning)), ids, implied, bad))
-        reqs = [GenerationRequest(prompt_ids=ids + suffix, sampling=Sampling(
-            temperature=0.0, max_tokens=max_answer_tokens, stop=("\n",))) for _, _, ids, _, _ in
-            variants]
-        reqs += [GenerationRequest(prompt_ids=ids, sampling=greedy) for _, _, ids, _, _ in
-                 variants]
+    forced_sampling = Sampling(temperature=0.0, max_tokens=max_answer_tokens, stop=("\n",))
+    items = list(traces)
+    bar = tqdm(total=len(items), desc="mistakes", unit="trace", disable=not progress)
+    # traces are planned one by one (the same random draws whatever the chunking), then each
+    # chunk's forced and continued generations go to the backend together, so its batches fill
+    for lo in range(0, len(items), chunk):
+        plans = [p for p in (_plan(t, builder, rng, rewriter, max_rewrites)
+                             for t in items[lo: lo + chunk]) if p is not None]
+        fulls = forced_branches_many(
+            backend, [(cot.prompt_ids + cot.cot_ids, [len(cot.prompt_ids) + cot.n])
+                      for cot, _, _ in plans], suffix, max_answer_tokens)
+        reqs = [GenerationRequest(prompt_ids=ids + suffix, sampling=forced_sampling)
+                for _, _, variants in plans for _, _, ids, _, _ in variants]
+        reqs += [GenerationRequest(prompt_ids=ids, sampling=greedy)
+                 for _, _, variants in plans for _, _, ids, _, _ in variants]
         results = backend.generate(reqs)
-        n = len(variants)
-        for (j, pos, _, implied, bad), forced_res, cont_res in zip(variants, results[:n],
-                                                                   results[n:]):
-            for mode, res in (("forced", forced_res), ("continued", cont_res)):
-                if isinstance(res, BackendError):
-                    answer = None
-                elif mode == "forced":
-                    answer = answer_from(cue, res[0].text)
-                else:
-                    answer = final_answer(builder, res[0].text)
-                rows.append({
-                    "trace_id": trace.trace_id, "model": trace.model.id,
-                    "problem_id": trace.problem_id, "k": chain_length(trace),
-                    "step_index": j, "n_steps": len(spans), "position": pos,
-                    "mode": mode, "corrupted_value": bad, "original_answer": original,
-                    "answer": answer, "implied_answer": implied,
-                    "changed": not same_answer(answer, original),
-                    "follows_corruption": same_answer(answer, implied)
-                    if implied is not None else None,
-                })
+        half = len(results) // 2
+        at = 0
+        for (cot, n_spans, variants), full in zip(plans, fulls):
+            trace = cot.trace
+            original = answer_from(cue, full[0]) if full[0] is not None else None
+            for j, pos, _, implied, bad in variants:
+                for mode, res in (("forced", results[at]), ("continued", results[half + at])):
+                    if isinstance(res, BackendError):
+                        answer = None
+                    elif mode == "forced":
+                        answer = answer_from(cue, res[0].text)
+                    else:
+                        answer = final_answer(builder, res[0].text)
+                    rows.append({
+                        "trace_id": trace.trace_id, "model": trace.model.id,
+                        "problem_id": trace.problem_id, "k": chain_length(trace),
+                        "step_index": j, "n_steps": n_spans, "position": pos,
+                        "mode": mode, "corrupted_value": bad, "original_answer": original,
+                        "answer": answer, "implied_answer": implied,
+                        "changed": not same_answer(answer, original),
+                        "follows_corruption": same_answer(answer, implied)
+                        if implied is not None else None,
+                    })
+                at += 1
+        bar.update(min(chunk, len(items) - lo))
+    bar.close()
     df = pd.DataFrame(rows)
     if len(df):
         df["k"] = df["k"].astype("Int64")
@@ -207,3 +180,53 @@ def summarize_mistakes(df: pd.DataFrame, by: str = "model") -> dict[str, Any]:
             }
         out["groups"][str(name)] = entry
     return out
+
+
+_Variant = tuple[int, float, list[int], "str | None", "int | float | None"]
+
+
+def _plan(trace: Trace, builder: PromptBuilder, rng: random.Random, rewriter: Backend | None,
+          max_rewrites: int) -> tuple[TokenCoT, int, list[_Variant]] | None:
+    """The corrupted prompts of one trace: (step index, relative position, prompt ids up to
+    and including the corrupted step, the answer the corruption implies, the wrong value)."""
+    cot = token_cot(trace, builder)
+    if cot is None:
+        return None
+    problem = parse_chain_question(question_of(trace))
+    modulus = problem.mod if problem else None
+    spans = _step_spans(cot)
+    rewritten: dict[int, str] = {}
+    if not spans and rewriter is not None:
+        spans, rewritten = _rewritten_spans(cot, rewriter, max_rewrites)
+    if not spans:
+        return None
+    variants: list[_Variant] = []
+    chain_pos = -1
+    for j, (start, end, m) in enumerate(spans):
+        line_start = trace.reasoning.rfind("\n", 0, start) + 1
+        if not (_CORRECTION.match(trace.reasoning[line_start:start]) and chain_pos >= 0):
+            chain_pos += 1
+        bad: int | float | None
+        if j in rewritten:
+            bad, corrupted = None, rewritten[j]
+        else:
+            bad = _wrong(_number(m.group("r")), modulus, rng)
+            corrupted = m.group(0)[: m.start("r") - m.start()] + str(bad)
+        keep = cot.token_at_char(start) if start > 0 else 0
+        # text between the kept tokens' end and the step start, then the corrupted step
+        kept_chars = cot.char_ends[keep - 1] if keep > 0 else 0
+        if kept_chars > start:
+            keep -= 1
+            kept_chars = cot.char_ends[keep - 1] if keep > 0 else 0
+        tail = trace.reasoning[kept_chars:start] + corrupted
+        line_end = trace.reasoning.find("\n", end)
+        tail += "\n" if line_end == end else ""
+        ids = cot.prompt_ids + cot.cot_ids[:keep] + builder.encode(tail)
+        implied = None
+        if bad is not None and problem is not None and chain_pos < problem.k:
+            v = int(bad)  # modular chains: the corrupted value is an integer
+            for op, a in problem.ops[chain_pos + 1:]:
+                v = apply(v, op, a, problem.mod)
+            implied = str(v)
+        variants.append((j, start / max(1, len(trace.reasoning)), ids, implied, bad))
+    return cot, len(spans), variants
