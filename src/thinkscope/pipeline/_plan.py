@@ -35,6 +35,8 @@ class ProbeSpec:
     keys: tuple[str, ...] | None = None
     k: int | None = None
     group_by: str = "problem"
+    #: steer along the best probe's direction against random ones (``Plan.steer`` must be on)
+    steer: bool = True
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,8 @@ def real_plan(model: str, corpus: str, limit: int, samples: int = 1,
         importance_traces=min(3, limit), importance_samples=6, steer_traces=min(24, limit),
         probes=(ProbeSpec(model, "answer_digits", "last_prompt,sentence_ends",
                           ("last_prompt", *sentences)),
-                ProbeSpec(model, "correct", "sentence_ends", sentences)),
+                # eventual correctness: read, not steered (pushing a model towards "right" has
+                # no direction to test against a random one)
+                ProbeSpec(model, "correct", "sentence_ends", sentences, steer=False)),
         faith_limit=limit,
     )

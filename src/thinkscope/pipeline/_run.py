@@ -209,7 +209,7 @@ class Pipeline:
                                                    "n_traces": len(traces),
                                                    "group_by": spec.group_by})
             saved = save_best_probes(acts, traces, tgt, res, dest / name)
-            if self.plan.steer:
+            if self.plan.steer and spec.steer:
                 self._steer(model, traces, saved, dest / name, acts)
 
     def _steer(self, model: str, traces: list[Trace], saved: list[Path], dest: Path,
