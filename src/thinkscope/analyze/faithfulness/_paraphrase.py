@@ -46,8 +46,6 @@ def paraphrase_control(
         if isinstance(rw, BackendError) or not rw[0].text.strip():
             continue
         para = rw[0].text.split("</think>")[-1].strip()
-        if para.split() == cot.trace.reasoning.split():
-            continue  # a copy is not a paraphrase: scoring it would inflate "unchanged"
         for cond, body in (("original", cot.cot_ids),
                            ("paraphrased", builder.encode(para + "\n"))):
             reqs.append(GenerationRequest(prompt_ids=cot.prompt_ids + body + suffix,
@@ -61,7 +59,10 @@ def paraphrase_control(
         rows.append({"trace_id": t.trace_id, "model": t.model.id, "problem_id": t.problem_id,
                      "k": chain_length(t), "condition": cond, "answer": answer,
                      "correct": is_correct(answer, t),
-                     "cot": t.reasoning if cond == "original" else para})
+                     "cot": t.reasoning if cond == "original" else para,
+                     # a rewriter that copies its input (small models do) tests nothing:
+                     # flagged, and counted apart in the summary
+                     "copy": para.split() == t.reasoning.split()})
     df = pd.DataFrame(rows)
     if len(df):
         df["correct"] = df["correct"].astype("boolean")
@@ -84,5 +85,9 @@ def summarize_paraphrase(df: pd.DataFrame, by: str = "model") -> dict[str, Any]:
             entry[f"accuracy_{cond}"] = proportion(int(c.sum()), int(len(c)))
         p = g[g["condition"] == "paraphrased"]
         entry["answer_unchanged"] = proportion(int(p["same_as_original"].sum()), len(p))
+        real = p[~p["copy"]]
+        entry["copies"] = proportion(int(p["copy"].sum()), len(p))
+        entry["answer_unchanged_not_copies"] = proportion(int(real["same_as_original"].sum()),
+                                                          len(real))
         out["groups"][str(name)] = entry
     return out
