@@ -44,6 +44,14 @@ class Pipeline:
 
         return builder_for(model, self.backend(model).tokenizer)
 
+    def _resample_cap(self, model: str) -> int:
+        """Tokens a resampled or steered continuation may write (the rest of a chain)."""
+        from ..generate import default_max_tokens
+
+        if model.startswith("organism:"):
+            return 160
+        return min(384, default_max_tokens(model, self.builder(model)))
+
     def traces(self, model: str, with_reasoning: bool = False) -> list[Trace]:
         out = [t for t in self.store.iter_traces(model=[model]) if t.perturbation is None]
         return [t for t in out if t.reasoning.strip()] if with_reasoning else out
@@ -154,7 +162,6 @@ class Pipeline:
         import pandas as pd
 
         from ..analyze.faithfulness import sentence_importance, write_importance
-        from ..generate import default_max_tokens
 
         res, imp = [], []
         for m in self.plan.importance:
@@ -163,8 +170,7 @@ class Pipeline:
                 len(traces) // 2: len(traces) // 2 + self.plan.importance_traces]
             r, i = sentence_importance(traces, self.backend(m), self.builder(m),
                                        samples=self.plan.importance_samples,
-                                       max_tokens=160 if m.startswith("organism:")
-                                       else min(384, default_max_tokens(m, self.builder(m))),
+                                       max_tokens=self._resample_cap(m),
                                        progress=self.progress)
             res.append(r)
             imp.append(i)
@@ -232,11 +238,8 @@ class Pipeline:
         labels = [str(x) for x in rows["label"]]
         towards = min(classes, key=lambda c: labels.count(c))
         direction = dirs[0] if dirs.shape[0] == 1 else dirs[classes.index(towards)]
-        from ..generate import default_max_tokens
-
         # organisms answer within 64 tokens; a real model writes its reasoning first
-        new_tokens = 64 if model.startswith("organism:") else min(384, default_max_tokens(
-            model, self.builder(model)))
+        new_tokens = 64 if model.startswith("organism:") else self._resample_cap(model)
         table, summary = steer(be.model, be.tokenizer, traces[: self.plan.steer_traces],
                                direction, int(info["layer"]), alpha=1.0, n_random=8,
                                max_new_tokens=new_tokens,

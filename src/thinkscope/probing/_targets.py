@@ -55,16 +55,18 @@ def _question(trace: Trace) -> str:
     return question_of(trace)
 
 
+def _answer_stated(trace: Trace) -> int | None:
+    """Where the reasoning first writes the trace's final answer."""
+    return _first(_whole(trace.extracted_answer), trace.reasoning) \
+        if trace.extracted_answer else None
+
+
 def _final_answer() -> Target:
     def labels(trace: Trace, rows: Any) -> list[Label | None]:
         return [trace.extracted_answer] * len(rows)
 
-    def stated(trace: Trace) -> int | None:
-        return _first(_whole(trace.extracted_answer), trace.reasoning) \
-            if trace.extracted_answer else None
-
-    return Target("final_answer", "the trace's final answer (as extracted)", labels, stated,
-                  _question)
+    return Target("final_answer", "the trace's final answer (as extracted)", labels,
+                  _answer_stated, _question)
 
 
 def _chain(trace: Trace) -> Any:
@@ -123,12 +125,8 @@ def _answer_digits() -> Target:
     def labels(trace: Trace, rows: Any) -> list[Label | None]:
         return [answer_digits(trace.extracted_answer)] * len(rows)
 
-    def stated(trace: Trace) -> int | None:
-        return _first(_whole(trace.extracted_answer), trace.reasoning) \
-            if trace.extracted_answer else None
-
     return Target("answer_digits", "digits of the trace's numeric final answer (1, 2, 3, 4+)",
-                  labels, stated, _question)
+                  labels, _answer_stated, _question)
 
 
 def _correct() -> Target:
