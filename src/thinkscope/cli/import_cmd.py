@@ -32,7 +32,7 @@ def import_traces(
 ) -> None:
     """Import trace files; bad records are reported, counted and quarantined in the store.
 
-    Exits non-zero only when nothing could be imported.
+    Exits non-zero when nothing could be imported or the store refused a write.
     """
     if fmt != "auto":
         try:
@@ -64,5 +64,9 @@ def import_traces(
         f"{summary.bad} bad record(s)"
         + (f" quarantined in {', '.join(summary.quarantine)}" if summary.quarantine else "")
     )
+    if summary.error is not None:
+        typer.echo(f"error: {summary.error}; the import stopped there (the counts above are "
+                   "what is stored; rerun to resume)", err=True)
+        raise typer.Exit(1)
     if summary.imported + summary.duplicates == 0:
         raise typer.Exit(1)

@@ -11,10 +11,11 @@ from ._schema import (
     Prompt,
     SamplingParams,
     Trace,
+    content_digest,
     idempotency_key,
     trace_id_for,
 )
-from ._store import AppendResult, StoreError, TraceStore
+from ._store import AppendResult, FsckReport, StoreError, TraceStore
 from ._table import ARROW_SCHEMA, row_to_trace, trace_to_row, traces_to_table
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "Annotations",
     "AppendResult",
+    "FsckReport",
     "GoldSegment",
     "Message",
     "ModelInfo",
@@ -32,6 +34,7 @@ __all__ = [
     "StoreError",
     "Trace",
     "TraceStore",
+    "content_digest",
     "idempotency_key",
     "row_to_trace",
     "trace_id_for",

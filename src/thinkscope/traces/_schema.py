@@ -11,11 +11,13 @@ import hashlib
 import json
 from datetime import datetime, timezone
 from enum import Enum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: How a trace is identified in a store (see ``Trace.key``).
+Identity = Literal["generation", "content"]
 
 
 class ModelKind(str, Enum):
@@ -113,6 +115,12 @@ class Annotations(BaseModel):
     extra: dict[str, Any] = Field(default_factory=dict)
 
 
+def _part(text: str) -> str:
+    """One key component with the separators escaped, so that no two different tuples of
+    components give the same key (``a|b`` + ``c`` vs ``a`` + ``b|c``)."""
+    return text.replace("%", "%25").replace("|", "%7C").replace("/", "%2F")
+
+
 def idempotency_key(
     corpus: str,
     problem_id: str,
@@ -120,9 +128,27 @@ def idempotency_key(
     sample_index: int,
     perturbation: Perturbation | None,
 ) -> str:
-    """The identity of a trace: problem x model x sample index x perturbation."""
+    """The identity of a generated trace: problem x model x sample index x perturbation."""
     pert = perturbation.key() if perturbation is not None else "-"
-    return f"{corpus}/{problem_id}|{model_id}|{sample_index}|{pert}"
+    return f"{_part(corpus)}/{_part(problem_id)}|{_part(model_id)}|{sample_index}|{pert}"
+
+
+def content_digest(prompt: Prompt, reasoning: str, answer: str, record_id: str | None) -> str:
+    """A hash of what an imported record says (prompt, reasoning, answer) and of the source's
+    own identity for it, when it has one."""
+    payload = json.dumps(
+        [[m.model_dump(mode="json") for m in prompt.messages], prompt.text, reasoning, answer,
+         record_id],
+        ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode("utf-8", errors="surrogatepass")).hexdigest()[:24]
+
+
+def v1_identity(source: str | None, perturbation: object, backend: str | None) -> Identity:
+    """The identity a schema-1 trace gets when read or migrated: imported traces (a source that
+    is a file, no perturbation) are identified by content; generated ones keep theirs."""
+    generated = source is None or str(source).startswith("generate:") or perturbation is not None
+    return "generation" if generated or backend in ("hf", "vllm") else "content"
 
 
 def trace_id_for(key: str) -> str:
@@ -164,6 +190,13 @@ class Trace(BaseModel):
     annotations: Annotations | None = None
     #: Where the trace came from: "path:line" for imports, the backend run otherwise.
     source: str | None = None
+    #: ``generation``: identified by problem x model x sample x perturbation, so a rerun of the
+    #: same job never duplicates. ``content``: imported records, identified by what they say
+    #: (see ``content_digest``), so two different records are never merged and the same record
+    #: imported twice is stored once.
+    identity: Identity = "generation"
+    #: The source's own identity for an imported record (a run/sample id, a solution directory).
+    record_id: str | None = None
 
     @model_validator(mode="after")
     def _fill_and_check(self) -> Trace:
@@ -181,6 +214,10 @@ class Trace(BaseModel):
     @property
     def key(self) -> str:
         """Idempotency key: the store keeps at most one trace per key."""
-        return idempotency_key(
+        key = idempotency_key(
             self.corpus, self.problem_id, self.model.id, self.sample_index, self.perturbation
         )
+        if self.identity == "content":
+            digest = content_digest(self.prompt, self.reasoning, self.answer, self.record_id)
+            key += f"|c:{digest}"
+        return key

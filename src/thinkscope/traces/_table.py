@@ -24,6 +24,7 @@ from ._schema import (
     Prompt,
     SamplingParams,
     Trace,
+    v1_identity,
 )
 
 ARROW_SCHEMA = pa.schema(
@@ -57,6 +58,8 @@ ARROW_SCHEMA = pa.schema(
         ("created_at", pa.timestamp("us", tz="UTC")),
         ("annotations", pa.large_string()),
         ("source", pa.string()),
+        ("identity", pa.string()),
+        ("record_id", pa.string()),
     ]
 )
 
@@ -103,6 +106,8 @@ def trace_to_row(trace: Trace) -> dict[str, Any]:
         "created_at": trace.created_at.astimezone(timezone.utc),
         "annotations": _dump(trace.annotations),
         "source": trace.source,
+        "identity": trace.identity,
+        "record_id": trace.record_id,
     }
 
 
@@ -151,6 +156,8 @@ def row_to_trace(row: Mapping[Any, Any]) -> Trace:
     sampling = _load(row.get("sampling"))
     seed = _none_if_nan(row.get("seed"))
     correct = _none_if_nan(row.get("correct"))
+    identity = _none_if_nan(row.get("identity")) or v1_identity(
+        _none_if_nan(row.get("source")), pert, _none_if_nan(row.get("backend")))
     created: Any = row.get("created_at")
     if hasattr(created, "to_pydatetime"):
         created = created.to_pydatetime()
@@ -186,4 +193,6 @@ def row_to_trace(row: Mapping[Any, Any]) -> Trace:
         created_at=created,
         annotations=Annotations(**ann) if ann is not None else None,
         source=_none_if_nan(row.get("source")),
+        identity=identity,
+        record_id=_none_if_nan(row.get("record_id")),
     )

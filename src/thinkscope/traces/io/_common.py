@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -94,20 +94,53 @@ def get_importer(name: str) -> ImporterSpec:
 
 
 # ---------------------------------------------------------------------------- reading helpers
+#: Deepest nesting of a record that importers accept (real trace records nest < 20 levels;
+#: Python's JSON parser and everything after it recurse, so the bound keeps them safe).
+MAX_DEPTH = 200
+
+
 def read_text(path: Path) -> str:
-    """File text; bytes that are not UTF-8 become lone surrogates (found by ``has_bad_bytes``)."""
-    return path.read_bytes().decode("utf-8", errors="surrogateescape")
+    """File text without a UTF-8 byte-order mark; bytes that are not UTF-8 become lone
+    surrogates (found by ``record_problem``)."""
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    return data.decode("utf-8", errors="surrogateescape")
+
+
+def record_problem(value: Any) -> str | None:
+    """What makes a parsed record unstorable, or None: text that is not valid Unicode (bytes
+    that are not UTF-8, or a lone surrogate escape such as ``\\ud800``), or nesting deeper than
+    ``MAX_DEPTH``. Iterative, so a deep record cannot exhaust the stack here."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return "text that is not valid Unicode (non-UTF-8 bytes or a lone surrogate)"
+        elif isinstance(item, (dict, list)):
+            if depth >= MAX_DEPTH:
+                return f"nested deeper than {MAX_DEPTH} levels"
+            if isinstance(item, dict):
+                stack.extend((k, depth + 1) for k in item)
+                stack.extend((v, depth + 1) for v in item.values())
+            else:
+                stack.extend((v, depth + 1) for v in item)
+    return None
 
 
 def has_bad_bytes(value: Any) -> bool:
-    """True when any string inside ``value`` carries non-UTF-8 bytes."""
-    if isinstance(value, str):
-        return bool(_SURROGATE.search(value))
-    if isinstance(value, dict):
-        return any(has_bad_bytes(k) or has_bad_bytes(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(has_bad_bytes(v) for v in value)
-    return False
+    """True when ``value`` could not be stored as it is (see ``record_problem``)."""
+    return record_problem(value) is not None
+
+
+def loads(text: str) -> Any:
+    """``json.loads`` whose failures are all ``ValueError`` (a nesting too deep for the parser
+    raises RecursionError otherwise)."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError(f"nested deeper than the JSON parser allows (> {MAX_DEPTH})") from None
 
 
 def printable(raw: str) -> str:
@@ -117,7 +150,10 @@ def printable(raw: str) -> str:
 
 def raw_json(obj: Any) -> str:
     """A parsed record back as JSON text, for the quarantine."""
-    return json.dumps(obj, ensure_ascii=False)
+    try:
+        return printable(json.dumps(obj, ensure_ascii=False))
+    except (ValueError, RecursionError, TypeError):
+        return printable(repr(obj)[:100000])
 
 
 def iter_jsonl(path: Path) -> Iterator[tuple[int, Any] | BadRecord]:
@@ -129,23 +165,60 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, Any] | BadRecord]:
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        if has_bad_bytes(line):
+        if _SURROGATE.search(line):
             yield BadRecord(str(path), lineno, "bytes that are not valid UTF-8", printable(line))
             continue
         try:
-            obj = json.loads(line)
+            obj = loads(line)
         except json.JSONDecodeError as exc:
-            yield BadRecord(str(path), lineno, f"malformed JSON: {exc.msg} (col {exc.colno})", line)
+            yield BadRecord(str(path), lineno, f"malformed JSON: {exc.msg} (col {exc.colno})",
+                            printable(line))
+            continue
+        except ValueError as exc:
+            yield BadRecord(str(path), lineno, str(exc), printable(line[:10000]))
+            continue
+        problem = record_problem(obj)
+        if problem is not None:
+            yield BadRecord(str(path), lineno, problem, printable(line[:100000]))
             continue
         yield lineno, obj
 
 
-def iter_json_items(path: Path) -> Iterator[tuple[int, Any] | BadRecord]:
+def _decode(decoder: json.JSONDecoder, text: str, pos: int) -> tuple[Any, int]:
+    try:
+        return decoder.raw_decode(text, pos)
+    except RecursionError:
+        raise ValueError(f"nested deeper than the JSON parser allows (> {MAX_DEPTH})") from None
+
+
+def _resync(decoder: json.JSONDecoder, text: str, start: int, err: int) -> int | None:
+    """After a malformed array element (starting at ``start``, broken at ``err``), the start of
+    the next element that parses and is followed by ``,`` or ``]``: the elements after a broken
+    one still import."""
+    pos = max(err, start)
+    while True:
+        pos = text.find("{", pos + 1)
+        if pos < 0:
+            return None
+        try:
+            _, end = _decode(decoder, text, pos)
+        except ValueError:
+            continue
+        rest = text[end:end + 64].lstrip()
+        if rest[:1] in (",", "]"):
+            # Only an element start: the previous non-blank character closes the broken element.
+            before = text[start:pos].rstrip()
+            if before.endswith((",", "[")):
+                return pos
+
+
+def iter_json_items(path: Path, check: bool = True) -> Iterator[tuple[int, Any] | BadRecord]:
     """Elements of a top-level JSON array with their line numbers.
 
-    Elements are decoded one by one, so a syntax error late in the file still lets the elements
-    before it through; the broken tail is reported (and quarantined) as one bad record. A
-    top-level object is yielded as a single element.
+    Elements are decoded one by one, so a malformed element is reported (and quarantined) alone
+    and the elements after it still import. A top-level object is yielded as a single element.
+    ``check=False`` leaves checking for unstorable text to the caller (a log holding many
+    records checks each one, instead of rejecting the whole file).
     """
     text = read_text(path)
     if not text.strip():
@@ -155,12 +228,17 @@ def iter_json_items(path: Path) -> Iterator[tuple[int, Any] | BadRecord]:
     pos = len(text) - len(text.lstrip())
     if text[pos] != "[":
         try:
-            obj, _ = decoder.raw_decode(text, pos)
+            obj, _ = _decode(decoder, text, pos)
         except json.JSONDecodeError as exc:
-            yield BadRecord(str(path), exc.lineno, f"malformed JSON: {exc.msg}", printable(text))
+            yield BadRecord(str(path), exc.lineno, f"malformed JSON: {exc.msg}",
+                            printable(text[:100000]))
             return
-        if has_bad_bytes(obj):
-            yield BadRecord(str(path), 1, "bytes that are not valid UTF-8", printable(text))
+        except ValueError as exc:
+            yield BadRecord(str(path), 1, str(exc), printable(text[:10000]))
+            return
+        problem = record_problem(obj) if check else None
+        if problem is not None:
+            yield BadRecord(str(path), 1, problem, printable(text[:100000]))
             return
         yield 1, obj
         return
@@ -178,20 +256,49 @@ def iter_json_items(path: Path) -> Iterator[tuple[int, Any] | BadRecord]:
         line += text.count("\n", last, pos)
         last = pos
         try:
-            obj, end = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
+            obj, end = _decode(decoder, text, pos)
+        except ValueError as exc:
+            msg = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+            nxt = _resync(decoder, text, pos,
+                          exc.pos if isinstance(exc, json.JSONDecodeError) else pos)
             yield BadRecord(
-                str(path), exc.lineno, f"malformed JSON: {exc.msg}; rest of file not read",
-                printable(text[pos:]),
+                str(path), line, f"malformed JSON element: {msg}"
+                + ("" if nxt is not None else "; rest of file not read"),
+                printable(text[pos:nxt if nxt is not None else len(text)][:100000]),
             )
-            return
-        if has_bad_bytes(obj):
-            yield BadRecord(
-                str(path), line, "bytes that are not valid UTF-8", printable(text[pos:end])
-            )
+            if nxt is None:
+                return
+            pos = nxt
+            continue
+        problem = record_problem(obj) if check else None
+        if problem is not None:
+            yield BadRecord(str(path), line, problem, printable(text[pos:end][:100000]))
         else:
             yield line, obj
         pos = end
+
+
+def describe(exc: BaseException) -> str:
+    """An exception as a short reason (pydantic errors as ``field: message``)."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        try:
+            first = errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "record"
+            return f"{where}: {first['msg']}"
+        except Exception:  # noqa: BLE001 - fall back to the plain text
+            pass
+    return f"{type(exc).__name__}: {exc}"
+
+
+def isolate(path: Path, line: int | None, obj: Any,
+            convert: Callable[[], Iterable[Record]]) -> list[Record]:
+    """Run one record's conversion so that whatever it raises (a wrong type anywhere, a
+    missing key) becomes that record's ``BadRecord`` and the rest of the file goes on."""
+    try:
+        return list(convert())
+    except Exception as exc:  # noqa: BLE001 - one bad record must never stop its file
+        return [BadRecord(str(path), line, f"invalid record: {describe(exc)}", raw_json(obj))]
 
 
 def first_record(path: Path) -> Any:
@@ -215,7 +322,7 @@ def _first_record(path_str: str, mtime_ns: int, size: int) -> Any:
         for item in items:
             if not isinstance(item, BadRecord):
                 return item[1]
-    except (OSError, UnicodeError):
+    except (OSError, UnicodeError, ValueError, RecursionError):
         return None
     return None
 

@@ -17,8 +17,18 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from .._schema import Trace
-from .._store import TraceStore
-from ._common import IMPORTERS, BadRecord, FileSummary, ImporterSpec, ImportOptions, get_importer
+from .._store import AppendResult, StoreError, TraceStore
+from ._common import (
+    IMPORTERS,
+    BadRecord,
+    FileSummary,
+    ImporterSpec,
+    ImportOptions,
+    describe,
+    get_importer,
+    printable,
+    record_problem,
+)
 
 #: Order in which ``--format auto`` tries the file detectors (most specific first).
 AUTO_ORDER = ("thinkscope", "bbm", "annotated", "inspect", "openai-chat")
@@ -34,6 +44,9 @@ class ImportSummary:
     files: list[FileSummary] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     quarantine: list[str] = field(default_factory=list)
+    #: Set when the store refused a write (disk full, read-only, corrupt): the import stopped
+    #: there, and only what the counts say was stored.
+    error: str | None = None
 
     @property
     def imported(self) -> int:
@@ -66,7 +79,7 @@ def is_task_corpus(head: bytes) -> bool:
     line = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0]
     try:
         rec = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return (isinstance(rec, dict) and bool({"question", "problem"} & rec.keys())
             and "answer" in rec and not (_OUTPUT_KEYS & rec.keys()))
@@ -149,15 +162,63 @@ def discover(paths: Iterable[str | os.PathLike[str]], fmt: str = "auto") -> tupl
     return units, skipped
 
 
+def _path_safe(trace: Trace) -> Trace:
+    """A trace whose path-derived names (file names need not be UTF-8) are storable text."""
+    fields = (trace.source, trace.problem_id, trace.corpus, trace.model.id, trace.record_id)
+    if all(f is None or record_problem(f) is None for f in fields):
+        return trace
+    data = trace.model_dump()
+    for name in ("source", "problem_id", "corpus", "record_id"):
+        if data[name] is not None:
+            data[name] = printable(data[name])
+    data["model"]["id"] = printable(data["model"]["id"])
+    data["trace_id"] = ""
+    return Trace.model_validate(data)
+
+
 def _records(unit: _Unit, opts: ImportOptions) -> Iterator[Trace | BadRecord]:
+    where = printable(str(unit.path))
     if unit.spec is None:
-        yield BadRecord(str(unit.path), None, unit.problem or "cannot import")
+        yield BadRecord(where, None, unit.problem or "cannot import")
         return
     try:
-        yield from unit.spec.read(unit.path, opts)
+        for rec in unit.spec.read(unit.path, opts):
+            if isinstance(rec, BadRecord):
+                rec.path = printable(rec.path)
+                yield rec
+            else:
+                yield _path_safe(rec)
     except Exception as exc:  # noqa: BLE001 - an importer crash is one file's failure, not the run's
-        yield BadRecord(str(unit.path), None, f"{unit.spec.name} importer failed: "
-                        f"{type(exc).__name__}: {exc}")
+        yield BadRecord(where, None, f"{unit.spec.name} importer failed: {describe(exc)}")
+
+
+def _conflict(trace: Trace) -> BadRecord:
+    path, _, line = (trace.source or "?").rpartition(":")
+    return BadRecord(
+        path if line.isdigit() else (trace.source or "?"), int(line) if line.isdigit() else None,
+        f"trace_id {trace.trace_id} is already stored for a different record; not merged",
+        json.dumps(trace.model_dump(mode="json"), ensure_ascii=False))
+
+
+def _write(store: TraceStore, batch: list[Trace]) -> tuple[AppendResult, list[BadRecord]]:
+    """Commit a batch; a trace the store cannot take (a conflict, a value that cannot be
+    written) becomes a bad record while the rest commit. ``StoreError`` propagates."""
+    try:
+        res = store.write_batch(batch)
+    except StoreError:
+        raise
+    except Exception:  # noqa: BLE001 - find the trace(s) at fault one by one
+        res, bad = AppendResult(), []
+        for trace in batch:
+            try:
+                res += store.write_batch([trace])
+            except StoreError:
+                raise
+            except Exception as exc:  # noqa: BLE001
+                bad.append(BadRecord(trace.source or "?", None,
+                                     f"cannot be stored: {describe(exc)}"))
+        return res, bad + [_conflict(t) for t in res.conflicts]
+    return res, [_conflict(t) for t in res.conflicts]
 
 
 def import_paths(
@@ -186,34 +247,49 @@ def import_paths(
     run = f"import-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}"
     bar = tqdm(total=len(units), unit="file", disable=not progress, desc="import")
     for unit in units:
-        fs = FileSummary(str(unit.path), unit.spec.name if unit.spec else "-")
+        fs = FileSummary(printable(str(unit.path)), unit.spec.name if unit.spec else "-")
         batch: list[Trace] = []
         bad: list[BadRecord] = []
-        for rec in _records(unit, opts):
-            if isinstance(rec, BadRecord):
-                fs.bad += 1
-                fs.errors.append(rec.message())
-                bad.append(rec)
-                if on_error is not None:
-                    on_error(rec)
-                continue
-            batch.append(rec)
-            if len(batch) >= batch_size:
-                res = store.write_batch(batch)
-                fs.imported += res.written
-                fs.duplicates += res.duplicates
-                batch = []
-                bar.set_postfix(traces=summary.imported + fs.imported)
-        if batch:
-            res = store.write_batch(batch)
+
+        def flush() -> None:
+            res, refused = _write(store, batch)
             fs.imported += res.written
             fs.duplicates += res.duplicates
-        if bad:
-            qpath = store.quarantine((b.to_json() for b in bad), run=run)
-            if qpath is not None and str(qpath) not in summary.quarantine:
-                summary.quarantine.append(str(qpath))
+            for rec in refused:
+                note(rec)
+            batch.clear()
+
+        def note(rec: BadRecord) -> None:
+            fs.bad += 1
+            fs.errors.append(rec.message())
+            bad.append(rec)
+            if on_error is not None:
+                on_error(rec)
+
+        try:
+            for rec in _records(unit, opts):
+                if isinstance(rec, BadRecord):
+                    note(rec)
+                    continue
+                batch.append(rec)
+                if len(batch) >= batch_size:
+                    flush()
+                    bar.set_postfix(traces=summary.imported + fs.imported)
+            if batch:
+                flush()
+        except StoreError as exc:
+            summary.error = str(exc)
+        try:
+            if bad:
+                qpath = store.quarantine((b.to_json() for b in bad), run=run)
+                if qpath is not None and str(qpath) not in summary.quarantine:
+                    summary.quarantine.append(str(qpath))
+        except StoreError as exc:
+            summary.error = summary.error or str(exc)
         summary.files.append(fs)
         bar.update(1)
         bar.set_postfix(traces=summary.imported)
+        if summary.error is not None:
+            break
     bar.close()
     return summary

@@ -23,6 +23,7 @@ from ._common import (
     Record,
     guess_model_kind,
     has_keys,
+    isolate,
     iter_json_items,
     iter_jsonl,
     raw_json,
@@ -160,6 +161,7 @@ def record_to_trace(obj: dict[str, Any], index: int, model: str, corpus: str,
         ),
         finish_reason=finish_reason,
         source=source,
+        identity="content",
     )
 
 
@@ -190,7 +192,5 @@ def read_annotated(path: Path, opts: ImportOptions) -> Iterator[Record]:
                 reason = "field 'annotated_response' should be str"
             yield BadRecord(str(path), line, reason, raw_json(obj))
             continue
-        try:
-            yield record_to_trace(obj, i, model, corpus, opts, f"{path}:{line}")
-        except ValueError as exc:
-            yield BadRecord(str(path), line, f"invalid record: {exc}", raw_json(obj))
+        yield from isolate(path, line, obj, lambda: [
+            record_to_trace(obj, i, model, corpus, opts, f"{path}:{line}")])

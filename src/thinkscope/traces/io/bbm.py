@@ -13,6 +13,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from ...text import grade
 from .._schema import Annotations, GoldSegment, Message, ModelInfo, Prompt, Trace
@@ -22,6 +23,7 @@ from ._common import (
     Record,
     guess_model_kind,
     has_keys,
+    isolate,
     iter_jsonl,
     raw_json,
     register_importer,
@@ -63,43 +65,52 @@ def read_bbm(path: Path, opts: ImportOptions) -> Iterator[Record]:
         if problem is not None:
             yield BadRecord(str(path), line, problem, raw_json(obj))
             continue
-        steps: list[str] = obj["steps"]
-        segments = []
-        pos = 0
-        for step in steps:
-            segments.append(GoldSegment(text=step, start=pos, end=pos + len(step)))
-            pos += len(step) + 1
-        labelled = "mistake_index" in obj
-        verdicts: list[bool | None] | None = None
-        if labelled:
-            verdicts = [
-                True if mistake is None or i < mistake else (False if i == mistake else None)
-                for i in range(len(steps))
-            ]
-        answer = obj.get("answer")
-        answer = None if answer is None else str(answer)
-        target = obj.get("target")
-        target = None if target is None else str(target)
-        pid = problem_id_for(obj["input"])
-        sample = seen[pid]
-        seen[pid] += 1
-        yield Trace(
-            problem_id=pid,
-            corpus=corpus,
-            sample_index=sample,
-            model=ModelInfo(id=model, kind=opts.model_kind or guess_model_kind(model)),
-            prompt=Prompt(messages=[Message(role="user", content=obj["input"])]),
-            reasoning="\n".join(steps),
-            answer=answer or "",
-            extracted_answer=answer,
-            gold_answer=target,
-            correct=grade(answer, target),
-            annotations=Annotations(
-                source="bbm",
-                segments=segments,
-                step_verdicts=verdicts,
-                first_error_labelled=labelled,
-                first_error=mistake,
-            ),
-            source=f"{path}:{line}",
-        )
+        yield from isolate(path, line, obj, lambda: [_trace(path, line, obj, opts, model,
+                                                            corpus, seen)])
+
+
+def _trace(path: Path, line: int, obj: dict[str, Any], opts: ImportOptions, model: str,
+           corpus: str, seen: Counter[str]) -> Trace:
+    """The trace of one BIG-Bench-Mistake record."""
+    mistake = obj.get("mistake_index")
+    steps: list[str] = obj["steps"]
+    segments = []
+    pos = 0
+    for step in steps:
+        segments.append(GoldSegment(text=step, start=pos, end=pos + len(step)))
+        pos += len(step) + 1
+    labelled = "mistake_index" in obj
+    verdicts: list[bool | None] | None = None
+    if labelled:
+        verdicts = [
+            True if mistake is None or i < mistake else (False if i == mistake else None)
+            for i in range(len(steps))
+        ]
+    answer = obj.get("answer")
+    answer = None if answer is None else str(answer)
+    target = obj.get("target")
+    target = None if target is None else str(target)
+    pid = problem_id_for(obj["input"])
+    sample = seen[pid]
+    seen[pid] += 1
+    return Trace(
+        problem_id=pid,
+        corpus=corpus,
+        sample_index=sample,
+        model=ModelInfo(id=model, kind=opts.model_kind or guess_model_kind(model)),
+        prompt=Prompt(messages=[Message(role="user", content=obj["input"])]),
+        reasoning="\n".join(steps),
+        answer=answer or "",
+        extracted_answer=answer,
+        gold_answer=target,
+        correct=grade(answer, target),
+        annotations=Annotations(
+            source="bbm",
+            segments=segments,
+            step_verdicts=verdicts,
+            first_error_labelled=labelled,
+            first_error=mistake,
+        ),
+        source=f"{path}:{line}",
+        identity="content",
+    )

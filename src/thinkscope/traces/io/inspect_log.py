@@ -22,8 +22,10 @@ from ._common import (
     Record,
     guess_model_kind,
     has_keys,
+    isolate,
     iter_json_items,
     raw_json,
+    record_problem,
     register_importer,
 )
 
@@ -74,7 +76,7 @@ def read_inspect(path: Path, opts: ImportOptions) -> Iterator[Record]:
             yield BadRecord(str(path), None, f"cannot read .eval log: {exc}")
             return
     else:
-        items = list(iter_json_items(path))
+        items = list(iter_json_items(path, check=False))
         bad = [i for i in items if isinstance(i, BadRecord)]
         if bad or len(items) != 1 or not isinstance(items[0][1], dict):  # type: ignore[index]
             yield from bad or [BadRecord(str(path), None, "not an inspect log object")]
@@ -85,48 +87,64 @@ def read_inspect(path: Path, opts: ImportOptions) -> Iterator[Record]:
     if not isinstance(samples, list):
         yield BadRecord(str(path), None, "log has no samples (was it written with samples?)")
         return
+    if record_problem(eval_info) is not None:
+        eval_info = {}  # unusable header text: fall back to the file name, keep the samples
     task = str(eval_info.get("task") or path.stem)
     for i, sample in enumerate(samples):
         where = f"sample {i}"
         if not isinstance(sample, dict) or "id" not in sample:
             yield BadRecord(str(path), None, f"{where}: missing field 'id'", raw_json(sample))
             continue
-        output: dict[str, Any] = sample["output"] if isinstance(sample.get("output"), dict) else {}
-        if output.get("error") or sample.get("error"):
-            yield BadRecord(str(path), None, f"{where}: sample ended in an error",
-                            raw_json(sample.get("error") or output.get("error")))
+        problem = record_problem(sample)
+        if problem is not None:
+            yield BadRecord(str(path), None, f"{where}: {problem}", raw_json(sample))
             continue
-        choices = output.get("choices") or []
-        if not choices or not isinstance(choices[0], dict):
-            yield BadRecord(str(path), None, f"{where}: no model output", raw_json(sample))
-            continue
-        message = choices[0].get("message") or {}
-        text, reasoning = content_text(message.get("content"))
-        answer = text
-        if not reasoning:
-            split = split_think(text)
-            if split.has_tags:
-                reasoning, answer = split.reasoning, split.answer
-        model = opts.model or output.get("model") or eval_info.get("model") or "unknown"
-        correct, scored_answer = _score(sample.get("scores"))
-        target = sample.get("target")
-        if isinstance(target, list):
-            target = target[0] if len(target) == 1 else json.dumps(target)
-        epoch = sample.get("epoch", 1)
-        yield Trace(
-            problem_id=str(sample["id"]),
-            corpus=opts.corpus or task,
-            sample_index=max(0, int(epoch) - 1) if isinstance(epoch, int) else 0,
-            model=ModelInfo(id=str(model), kind=opts.model_kind or guess_model_kind(str(model))),
-            prompt=Prompt(messages=to_messages(sample.get("input"))),
-            reasoning=reasoning,
-            answer=answer.strip(),
-            extracted_answer=extract_answer(answer).value or scored_answer,
-            gold_answer=None if target is None else str(target),
-            correct=correct,
-            finish_reason=choices[0].get("stop_reason"),
-            backend="inspect",
-            annotations=Annotations(source="inspect", extra={"scorer_answer": scored_answer})
-            if scored_answer is not None else None,
-            source=f"{path}#{where}",
-        )
+        yield from isolate(path, None, sample,
+                           lambda: _sample_traces(path, sample, where, eval_info, task, opts))
+
+
+def _sample_traces(path: Path, sample: dict[str, Any], where: str, eval_info: dict[str, Any],
+                   task: str, opts: ImportOptions) -> Iterator[Record]:
+    """The trace of one inspect sample."""
+    output: dict[str, Any] = sample["output"] if isinstance(sample.get("output"), dict) else {}
+    if output.get("error") or sample.get("error"):
+        yield BadRecord(str(path), None, f"{where}: sample ended in an error",
+                        raw_json(sample.get("error") or output.get("error")))
+        return
+    choices = output.get("choices") or []
+    if not choices or not isinstance(choices[0], dict):
+        yield BadRecord(str(path), None, f"{where}: no model output", raw_json(sample))
+        return
+    message = choices[0].get("message") or {}
+    text, reasoning = content_text(message.get("content"))
+    answer = text
+    if not reasoning:
+        split = split_think(text)
+        if split.has_tags:
+            reasoning, answer = split.reasoning, split.answer
+    model = opts.model or output.get("model") or eval_info.get("model") or "unknown"
+    correct, scored_answer = _score(sample.get("scores"))
+    target = sample.get("target")
+    if isinstance(target, list):
+        target = target[0] if len(target) == 1 else json.dumps(target)
+    epoch = sample.get("epoch", 1)
+    yield Trace(
+        problem_id=str(sample["id"]),
+        corpus=opts.corpus or task,
+        sample_index=max(0, int(epoch) - 1) if isinstance(epoch, int) else 0,
+        model=ModelInfo(id=str(model), kind=opts.model_kind or guess_model_kind(str(model))),
+        prompt=Prompt(messages=to_messages(sample.get("input"))),
+        reasoning=reasoning,
+        answer=answer.strip(),
+        extracted_answer=extract_answer(answer).value or scored_answer,
+        gold_answer=None if target is None else str(target),
+        correct=correct,
+        finish_reason=choices[0].get("stop_reason"),
+        backend="inspect",
+        annotations=Annotations(source="inspect", extra={"scorer_answer": scored_answer})
+        if scored_answer is not None else None,
+        source=f"{path}#{where}",
+        identity="content",
+        record_id=f"{eval_info.get('eval_id') or eval_info.get('run_id') or ''}"
+                  f"/{sample['id']}/{epoch}",
+    )

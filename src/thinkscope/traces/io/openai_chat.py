@@ -28,6 +28,7 @@ from ._common import (
     Record,
     first_record,
     guess_model_kind,
+    isolate,
     iter_jsonl,
     raw_json,
     register_importer,
@@ -81,62 +82,71 @@ def read_openai_chat(path: Path, opts: ImportOptions) -> Iterator[Record]:
             yield BadRecord(str(path), line, f"expected a JSON object, got {type(obj).__name__}",
                             raw_json(obj))
             continue
-        completion, request, error = _unwrap(obj)
-        if error is not None or completion is None:
-            yield BadRecord(str(path), line, error or "no completion", raw_json(obj))
+        yield from isolate(path, line, obj,
+                           lambda: _traces(path, line, obj, opts, seen, corpus_default))
+
+
+def _traces(path: Path, line: int, obj: dict[str, Any], opts: ImportOptions,
+            seen: Counter[str], corpus_default: str) -> Iterator[Record]:
+    """The traces (one per choice) of one completion record."""
+    completion, request, error = _unwrap(obj)
+    if error is not None or completion is None:
+        yield BadRecord(str(path), line, error or "no completion", raw_json(obj))
+        return
+    messages = to_messages(request.get("messages") or obj.get("messages"))
+    model = opts.model or completion.get("model") or request.get("model")
+    if not isinstance(model, str) or not model:
+        yield BadRecord(str(path), line, "no model name in record (pass --model)",
+                        raw_json(obj))
+        return
+    question = last_user(messages)
+    pid = obj.get("problem_id") or obj.get("custom_id") or (
+        problem_id_for(question) if question else completion.get("id")
+    )
+    if pid is None:
+        yield BadRecord(str(path), line, "no problem id, custom_id, user message or id",
+                        raw_json(obj))
+        return
+    pid = str(pid)
+    gold = obj.get("gold_answer", obj.get("target"))
+    sampling = {k: request[k] for k in _SAMPLING_KEYS if k in request}
+    for ci, choice in enumerate(completion["choices"]):
+        msg = choice.get("message") if isinstance(choice, dict) else None
+        if not isinstance(msg, dict):
+            yield BadRecord(str(path), line, f"choice {ci} without a message", raw_json(obj))
             continue
-        messages = to_messages(request.get("messages") or obj.get("messages"))
-        model = opts.model or completion.get("model") or request.get("model")
-        if not isinstance(model, str) or not model:
-            yield BadRecord(str(path), line, "no model name in record (pass --model)",
-                            raw_json(obj))
-            continue
-        question = last_user(messages)
-        pid = obj.get("problem_id") or obj.get("custom_id") or (
-            problem_id_for(question) if question else completion.get("id")
+        text, part_reasoning = content_text(msg.get("content"))
+        reasoning = msg.get("reasoning_content") or msg.get("reasoning") or part_reasoning
+        answer = text
+        if not reasoning:
+            split = split_think(text)
+            if split.has_tags:
+                reasoning, answer = split.reasoning, split.answer
+        logprobs = None
+        lp = choice.get("logprobs")
+        if isinstance(lp, dict) and isinstance(lp.get("content"), list):
+            logprobs = [float(t.get("logprob", 0.0)) for t in lp["content"]
+                        if isinstance(t, dict)]
+        extracted = extract_answer(answer).value
+        sample = seen[pid]
+        seen[pid] += 1
+        yield Trace(
+            problem_id=pid,
+            corpus=str(obj.get("corpus") or corpus_default),
+            sample_index=sample,
+            model=ModelInfo(id=model, kind=opts.model_kind or guess_model_kind(model)),
+            prompt=Prompt(messages=messages),
+            reasoning=str(reasoning or ""),
+            answer=answer.strip(),
+            extracted_answer=extracted,
+            gold_answer=None if gold is None else str(gold),
+            correct=grade(extracted, None if gold is None else str(gold)),
+            completion_logprobs=logprobs,
+            sampling=SamplingParams(**sampling) if sampling else None,
+            seed=request.get("seed") if isinstance(request.get("seed"), int) else None,
+            finish_reason=choice.get("finish_reason"),
+            backend="openai-http",
+            source=f"{path}:{line}",
+            identity="content",
+            record_id=None if completion.get("id") is None else f"{completion['id']}#{ci}",
         )
-        if pid is None:
-            yield BadRecord(str(path), line, "no problem id, custom_id, user message or id",
-                            raw_json(obj))
-            continue
-        pid = str(pid)
-        gold = obj.get("gold_answer", obj.get("target"))
-        sampling = {k: request[k] for k in _SAMPLING_KEYS if k in request}
-        for choice in completion["choices"]:
-            msg = choice.get("message") if isinstance(choice, dict) else None
-            if not isinstance(msg, dict):
-                yield BadRecord(str(path), line, "choice without a message", raw_json(obj))
-                continue
-            text, part_reasoning = content_text(msg.get("content"))
-            reasoning = msg.get("reasoning_content") or msg.get("reasoning") or part_reasoning
-            answer = text
-            if not reasoning:
-                split = split_think(text)
-                if split.has_tags:
-                    reasoning, answer = split.reasoning, split.answer
-            logprobs = None
-            lp = choice.get("logprobs")
-            if isinstance(lp, dict) and isinstance(lp.get("content"), list):
-                logprobs = [float(t.get("logprob", 0.0)) for t in lp["content"]
-                            if isinstance(t, dict)]
-            extracted = extract_answer(answer).value
-            sample = seen[pid]
-            seen[pid] += 1
-            yield Trace(
-                problem_id=pid,
-                corpus=str(obj.get("corpus") or corpus_default),
-                sample_index=sample,
-                model=ModelInfo(id=model, kind=opts.model_kind or guess_model_kind(model)),
-                prompt=Prompt(messages=messages),
-                reasoning=str(reasoning or ""),
-                answer=answer.strip(),
-                extracted_answer=extracted,
-                gold_answer=None if gold is None else str(gold),
-                correct=grade(extracted, None if gold is None else str(gold)),
-                completion_logprobs=logprobs,
-                sampling=SamplingParams(**sampling) if sampling else None,
-                seed=request.get("seed") if isinstance(request.get("seed"), int) else None,
-                finish_reason=choice.get("finish_reason"),
-                backend="openai-http",
-                source=f"{path}:{line}",
-            )

@@ -11,6 +11,7 @@ solution are then ``source_text`` of ``chunks.json``, and the answer is read fro
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,17 +23,24 @@ from ._common import (
     ImportOptions,
     Record,
     guess_model_kind,
-    has_bad_bytes,
+    isolate,
+    loads,
+    printable,
     read_text,
+    record_problem,
     register_importer,
 )
 from .annotated import locate_segments
 
 SOLUTION_FILES = ("base_solution.json", "chunks.json")
+#: The task file: ``problem.json`` (math problems) or ``scenario.json`` (agentic scenarios,
+#: e.g. their blackmail rollouts under ``<yes|no>_base_solution/scenario_N/``).
+TASK_FILES = ("problem.json", "scenario.json")
+_SCRATCHPAD = re.compile(r"<SCRATCHPAD_REASONING>(.*?)(?:</SCRATCHPAD_REASONING>|$)", re.S)
 
 
 def _detect(path: Path) -> bool:
-    return path.is_dir() and (path / "problem.json").is_file() and any(
+    return path.is_dir() and any((path / n).is_file() for n in TASK_FILES) and any(
         (path / name).is_file() for name in SOLUTION_FILES)
 
 
@@ -41,12 +49,36 @@ def _load(path: Path) -> tuple[Any, BadRecord | None]:
     if not text.strip():
         return None, BadRecord(str(path), None, "empty file")
     try:
-        obj = json.loads(text)
+        obj = loads(text)
     except json.JSONDecodeError as exc:
-        return None, BadRecord(str(path), exc.lineno, f"malformed JSON: {exc.msg}", text)
-    if has_bad_bytes(obj):
-        return None, BadRecord(str(path), None, "bytes that are not valid UTF-8", None)
+        return None, BadRecord(str(path), exc.lineno, f"malformed JSON: {exc.msg}",
+                               printable(text[:100000]))
+    except ValueError as exc:
+        return None, BadRecord(str(path), None, str(exc), None)
+    problem = record_problem(obj)
+    if problem is not None:
+        return None, BadRecord(str(path), None, problem, printable(text[:100000]))
     return obj, None
+
+
+def _first_tag(chunk: dict[str, Any]) -> str:
+    """A chunk's first function tag; any other shape of ``function_tags`` is unlabelled."""
+    tags = chunk.get("function_tags")
+    if isinstance(tags, list) and tags and isinstance(tags[0], str) and tags[0]:
+        return tags[0]
+    if isinstance(tags, str) and tags:
+        return tags
+    return "unlabelled"
+
+
+def _scenario_problem(obj: Any) -> Any:
+    """``scenario.json`` as the ``problem.json`` shape: the prompt text is its user prompt
+    (with the emails when kept apart), the system prompt stays in ``extra``."""
+    if not isinstance(obj, dict):
+        return obj
+    parts = [obj.get(k) for k in ("user_prompt", "email_content", "prompt")]
+    text = "\n\n".join(p for p in parts if isinstance(p, str) and p)
+    return {**obj, "problem": text or None}
 
 
 def _str(value: Any) -> str | None:
@@ -92,10 +124,18 @@ def _base_solution(path: Path) -> tuple[Any, str, BadRecord | None]:
     directory=True,
 )
 def read_thought_anchors(path: Path, opts: ImportOptions) -> Iterator[Record]:
-    problem, bad = _load(path / "problem.json")
+    scenario = not (path / "problem.json").is_file()
+    problem, bad = _load(path / ("scenario.json" if scenario else "problem.json"))
     if bad:
         yield bad
         return
+    if scenario:
+        problem = _scenario_problem(problem)
+    yield from isolate(path, None, None, lambda: _read(path, opts, problem, scenario))
+
+
+def _read(path: Path, opts: ImportOptions, problem: Any, scenario: bool) -> Iterator[Record]:
+    """The trace of one problem/scenario directory (its files' problems as bad records)."""
     base, base_file, bad = _base_solution(path)
     if bad:
         yield bad
@@ -109,7 +149,8 @@ def read_thought_anchors(path: Path, opts: ImportOptions) -> Iterator[Record]:
             chunks = loaded
         else:
             yield BadRecord(str(path / "chunks_labeled.json"), None, "expected a list of chunks")
-    for name, obj, field in (("problem.json", problem, "problem"),
+    task_file = "scenario.json" if scenario else "problem.json"
+    for name, obj, field in ((task_file, problem, "problem"),
                              (base_file, base, "solution")):
         if not isinstance(obj, dict) or not isinstance(obj.get(field), str):
             yield BadRecord(str(path / name), None, f"missing or non-text field {field!r}")
@@ -117,17 +158,24 @@ def read_thought_anchors(path: Path, opts: ImportOptions) -> Iterator[Record]:
     prompt_text = _str(base.get("prompt"))
     split = split_think(base["solution"], starts_inside=prompt_opens_think(prompt_text))
     reasoning = split.reasoning if split.has_tags else base["solution"]
+    answer_text = split.answer
+    scratch = _SCRATCHPAD.search(base["solution"]) if not split.has_tags else None
+    if scratch is not None:  # agentic scenarios reason in scratchpad tags, then act
+        reasoning = scratch.group(1).strip()
+        answer_text = (base["solution"][:scratch.start()] + base["solution"][scratch.end():])
+        answer_text = answer_text.strip()
     segments = None
     if chunks is not None:
-        pairs = [
-            ((c.get("function_tags") or [None])[0] or "unlabelled", str(c.get("chunk", "")))
-            for c in chunks
-        ]
+        pairs = [(_first_tag(c), str(c.get("chunk", ""))) for c in chunks]
         segments = locate_segments(reasoning, pairs)
     model = opts.model or model_from_path(path) or "unknown"
-    answer = _str(base.get("answer")) or extract_answer(split.answer).value
+    answer = _str(base.get("answer")) or extract_answer(answer_text).value
     gold = _str(problem.get("gt_answer"))
-    extra = {k: problem[k] for k in ("level", "type", "nickname") if k in problem}
+    extra = {k: problem[k] for k in ("level", "type", "nickname", "system_prompt")
+             if k in problem}
+    for k in ("contains_blackmail", "blackmail", "is_misaligned", "category"):
+        if k in base:
+            extra[f"source_{k}"] = base[k]
     if _bool(base.get("is_correct")) is not None:
         extra["source_is_correct"] = _bool(base.get("is_correct"))
     yield Trace(
@@ -137,11 +185,15 @@ def read_thought_anchors(path: Path, opts: ImportOptions) -> Iterator[Record]:
         prompt=Prompt(messages=[Message(role="user", content=problem["problem"])],
                       text=prompt_text),
         reasoning=reasoning,
-        answer=split.answer,
+        answer=answer_text,
         extracted_answer=answer,
         gold_answer=gold,
         correct=grade(answer, gold),
         annotations=Annotations(source="thought-anchors", segments=segments, chunks=chunks,
                                 extra=extra),
         source=str(path),
+        identity="content",
+        # Their trees hold e.g. correct_base_solution/problem_3 and incorrect_base_solution/
+        # problem_3 for one model: the parent directory is part of the record's identity.
+        record_id=f"{path.parent.name}/{path.name}",
     )
