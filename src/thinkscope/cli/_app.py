@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from . import (
@@ -27,6 +29,7 @@ app.command("run")(run_cmd.run)
 app.command("report")(run_cmd.report)
 app.command("import")(import_cmd.import_traces)
 app.command("stats")(stats_cmd.stats)
+app.command("fsck")(stats_cmd.fsck)
 app.command("show")(show_cmd.show)
 app.command("export")(export_cmd.export)
 app.command("generate")(generate_cmd.generate)
@@ -36,5 +39,12 @@ app.add_typer(probe_cmd.app, name="probe")
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: a store that cannot do what was asked (read-only, full,
+    corrupt) ends the command with one line, not a traceback."""
+    from ..traces import StoreError
+
+    try:
+        app()
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)

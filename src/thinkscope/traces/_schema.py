@@ -153,7 +153,7 @@ def v1_identity(source: str | None, perturbation: object, backend: str | None) -
 
 def trace_id_for(key: str) -> str:
     """A short stable id derived from the idempotency key (so re-imports get the same id)."""
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
+    return hashlib.sha256(key.encode("utf-8", errors="surrogatepass")).hexdigest()[:20]
 
 
 def _utcnow() -> datetime:

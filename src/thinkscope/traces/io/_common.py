@@ -318,7 +318,7 @@ def first_record(path: Path) -> Any:
 def _first_record(path_str: str, mtime_ns: int, size: int) -> Any:
     path = Path(path_str)
     try:
-        items = iter_jsonl(path) if path.suffix == ".jsonl" else iter_json_items(path)
+        items = iter_jsonl(path) if path.suffix == ".jsonl" else iter_json_items(path, False)
         for item in items:
             if not isinstance(item, BadRecord):
                 return item[1]

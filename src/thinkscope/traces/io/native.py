@@ -7,9 +7,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .._schema import Trace
+from .._schema import Trace, v1_identity
 from ._common import (
     BadRecord,
+    describe,
     ImportOptions,
     Record,
     has_keys,
@@ -30,6 +31,10 @@ def read_native(path: Path, opts: ImportOptions) -> Iterator[Record]:
             yield item
             continue
         line, obj = item
+        if isinstance(obj, dict) and "identity" not in obj and obj.get("schema_version") == 1:
+            # exported by schema 1: imported traces there are identified by content now
+            obj["identity"] = v1_identity(obj.get("source"), obj.get("perturbation"),
+                                          obj.get("backend"))
         try:
             trace = Trace.model_validate(obj)
         except ValidationError as exc:
@@ -38,4 +43,9 @@ def read_native(path: Path, opts: ImportOptions) -> Iterator[Record]:
             yield BadRecord(str(path), line, f"invalid trace: {where}: {first['msg']}",
                             raw_json(obj))
             continue
+        except Exception as exc:  # noqa: BLE001 - one bad record must never stop its file
+            yield BadRecord(str(path), line, f"invalid trace: {describe(exc)}", raw_json(obj))
+            continue
+        if trace.source is None:
+            trace.source = f"{path}:{line}"  # where it was read from, for error messages
         yield trace
