@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ..outputs import atomic_outputs
 from ._options import StoreOpt, open_store
 
 app = typer.Typer(help="Hidden-state probes: extract activations, train probes, steer.",
@@ -230,10 +231,11 @@ def steer_cmd(
     lm = load_model(model, device=device)
     table, summary = steer(lm.model, lm.tokenizer, traces, direction, lay, alpha, mode,
                            n_random, target_answer=target_answer, progress=not quiet)
-    out.mkdir(parents=True, exist_ok=True)
-    table.to_parquet(out / "steer.parquet", index=False)
     summary.update(probe_file=str(path), target_class=target_answer)
-    (out / "summary.json").write_text(json.dumps(summary, indent=1))
+    with atomic_outputs(out, "steer", {"probe_file": str(path), "layer": lay, "alpha": alpha,
+                                       "mode": mode, "model": model}) as d:
+        table.to_parquet(d / "steer.parquet", index=False)
+        (d / "summary.json").write_text(json.dumps(summary, indent=1))
     p, r = summary["probe"], summary["random"]
     typer.echo(f"L{lay} {mode} alpha={alpha}: answers changed {p['value']:.3f} "
                f"[{p['ci95'][0]:.3f}, {p['ci95'][1]:.3f}] n={p['n']} along the probe vs "

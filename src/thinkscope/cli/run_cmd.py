@@ -39,13 +39,23 @@ def run(
 
 def report(
     out: Annotated[Path, typer.Argument(help="A results directory of thinkscope run.")],
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Refuse (exit 1) when outputs are incomplete or mixed from two runs, "
+        "instead of flagging them on the page.")] = False,
 ) -> None:
-    """Rebuild OUT/report.html from the saved tables alone."""
+    """Rebuild OUT/report.html from the saved tables alone (each checked against its
+    manifest first)."""
+    from ..outputs import verify_outputs
     from ..report import build_report
 
     if not out.is_dir():
         typer.echo(f"error: {out}: not a directory", err=True)
         raise typer.Exit(2)
+    problems = verify_outputs(out)
+    for p in problems:
+        typer.echo(f"{'error' if strict else 'warning'}: {p}", err=True)
+    if strict and problems:
+        raise typer.Exit(1)
     typer.echo(f"wrote {build_report(out)}")
 
 

@@ -5,11 +5,13 @@ outputs are already there (a killed run resumes)."""
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..outputs import atomic_outputs, plan_hash
 from ..traces import Trace, TraceStore
 from ._plan import Plan, TraceSet
 
@@ -56,17 +58,39 @@ class Pipeline:
         out = [t for t in self.store.iter_traces(model=[model]) if t.perturbation is None]
         return [t for t in out if t.reasoning.strip()] if with_reasoning else out
 
+    def plan_hash(self) -> str:
+        """What the steps will do: a changed plan (another model, corpus, sample count) must
+        redo them, not reuse the last run's outputs."""
+        from dataclasses import asdict, is_dataclass
+
+        plan = asdict(self.plan) if is_dataclass(self.plan) else vars(self.plan)
+        return plan_hash(plan)
+
+    def _inputs(self) -> dict[str, Any]:
+        """What a step's outputs came from, for their manifest."""
+        return {"store": self.store.state_id(), "plan": self.plan_hash()}
+
     def _step(self, name: str, fn: Callable[[Path], None]) -> None:
         dest = self.out / name
+        want = self.plan_hash()
         if (dest / DONE).exists():
-            self.log(f"[{name}] already done (delete {dest} to redo)")
-            return
+            try:
+                done = json.loads((dest / DONE).read_text())
+            except (OSError, ValueError):
+                done = {}
+            if done.get("plan") == want:
+                self.log(f"[{name}] already done (delete {dest} to redo)")
+                return
+            self.log(f"[{name}] the plan changed since it was done: redoing it")
+            shutil.rmtree(dest)  # derived outputs of another plan: never mix them with new ones
         dest.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
         self.log(f"[{name}] ...")
         fn(dest)
         self.timings[name] = round(time.perf_counter() - t0, 1)
-        (dest / DONE).write_text(json.dumps({"seconds": self.timings[name]}))
+        tmp = dest / f"{DONE}.tmp"
+        tmp.write_text(json.dumps({"seconds": self.timings[name], "plan": want}))
+        tmp.replace(dest / DONE)
 
     # -- steps -------------------------------------------------------------------------------
     def _items(self, ts: TraceSet) -> list[Any]:
@@ -111,13 +135,14 @@ class Pipeline:
 
         traces = [t for t in self.store.iter_traces() if t.perturbation is None]
         result = label_traces(traces, get_detector("keyword"), "auto", progress=self.progress)
-        write_behaviors(result, dest)
+        write_behaviors(result, dest, inputs=self._inputs())
 
     def errors(self, dest: Path) -> None:
         from ..analyze.errors import check_traces, write_errors
 
         traces = [t for t in self.store.iter_traces() if t.perturbation is None]
-        write_errors(check_traces(traces, "auto", progress=self.progress), dest)
+        write_errors(check_traces(traces, "auto", progress=self.progress), dest,
+                     inputs=self._inputs())
 
     def _faith(self, models: tuple[str, ...], run: Callable[..., Any],
                write: Callable[..., Any], dest: Path, **kw: Any) -> None:
@@ -134,7 +159,7 @@ class Pipeline:
                 frames.append(run(traces, self.backend(m), self.builder(m),
                                   progress=self.progress, **kw))
         if frames:
-            write(pd.concat(frames, ignore_index=True), dest)
+            write(pd.concat(frames, ignore_index=True), dest, meta=self._inputs())
 
     @staticmethod
     def _k(trace: Trace) -> int | None:
@@ -176,7 +201,7 @@ class Pipeline:
             imp.append(i)
         if res:
             write_importance(pd.concat(res, ignore_index=True), pd.concat(imp, ignore_index=True),
-                             dest)
+                             dest, meta=self._inputs())
 
     def probes(self, dest: Path) -> None:
         from ..activations import extract_activations, n_layers
@@ -246,10 +271,12 @@ class Pipeline:
                                builder=self.builder(model),
                                target_answer=towards if target == "final_answer" else None,
                                progress=self.progress)
-        table.to_parquet(dest / "steer.parquet", index=False)
         summary.update(probe_file=str(path.name), key=info["key"], towards_class=towards,
                        target=target)
-        (dest / "steer_summary.json").write_text(json.dumps(summary, indent=1))
+        with atomic_outputs(dest, "steer", {"probe_file": path.name, "layer": info["layer"],
+                                            "alpha": 1.0, "store": self.store.state_id()}) as d:
+            table.to_parquet(d / "steer.parquet", index=False)
+            (d / "steer_summary.json").write_text(json.dumps(summary, indent=1))
 
     # -- all ---------------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:

@@ -12,15 +12,15 @@ from ._train import summarize_probes
 def write_probe_results(results: Any, out: str | Path, meta: dict[str, Any] | None = None
                         ) -> dict[str, Any]:
     """``OUT/results.parquet``, ``OUT/summary.json`` and ``OUT/heatmap_<probe>.png``."""
+    from ..outputs import atomic_outputs
     from ..report import probe_heatmap_figure
 
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    results.to_parquet(out / "results.parquet", index=False)
     summary = {**(meta or {}), "probes": summarize_probes(results)}
-    (out / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
-    for probe in sorted(p for p in results["probe"].unique() if p not in ("-", "text")):
-        probe_heatmap_figure(out / "results.parquet", out / f"heatmap_{probe}.png", probe)
+    with atomic_outputs(out, "probes", meta) as dest:
+        results.to_parquet(dest / "results.parquet", index=False)
+        (dest / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
+        for probe in sorted(p for p in results["probe"].unique() if p not in ("-", "text")):
+            probe_heatmap_figure(dest / "results.parquet", dest / f"heatmap_{probe}.png", probe)
     return summary
 
 

@@ -1,6 +1,6 @@
 """Figures (matplotlib, drawn from saved tables) and the HTML report built from them."""
 
-from ._html import build_report
+from ._html import StaleOutputsError, build_report
 from ._metrics import collect_metrics
 from .figures import (
     behavior_rates_figure,
@@ -14,6 +14,7 @@ from .figures import (
 )
 
 __all__ = [
+    "StaleOutputsError",
     "build_report",
     "collect_metrics",
     "behavior_rates_figure",

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..outputs import verify_outputs
 from ._metrics import collect_metrics
 
 LABEL_COLOURS = {
@@ -202,12 +203,29 @@ next to every number.</li>
 """
 
 
-def build_report(out: str | Path, title: str = "thinkscope report") -> Path:
-    """Write ``OUT/report.html`` and ``OUT/summary.json`` from the saved results under OUT."""
+class StaleOutputsError(RuntimeError):
+    """Outputs under the results directory are incomplete or mixed from two runs."""
+
+
+def build_report(out: str | Path, title: str = "thinkscope report", strict: bool = False
+                 ) -> Path:
+    """Write ``OUT/report.html`` and ``OUT/summary.json`` from the saved results under OUT.
+
+    Every output is first checked against its manifest (``thinkscope.outputs``): incomplete or
+    mixed outputs are listed at the top of the page and in ``summary.json``'s ``problems``, or,
+    with ``strict``, refused (``StaleOutputsError``)."""
     out = Path(out)
+    problems = verify_outputs(out)
+    if strict and problems:
+        raise StaleOutputsError("; ".join(problems))
     rows = collect_metrics(out)
     figs = _figures(out)
-    body = [f"<h1>{html.escape(title)}</h1>",
+    warn = ""
+    if problems:
+        warn = ("<div id=problems style='border:2px solid #c00;padding:.5em'><b>These outputs "
+                "are incomplete or mixed from two runs; numbers from them may be stale:</b><ul>"
+                + "".join(f"<li>{html.escape(p)}</li>" for p in problems) + "</ul></div>")
+    body = [f"<h1>{html.escape(title)}</h1>", warn,
             f"<p class=small>Results directory: {html.escape(str(out.resolve()))}</p>",
             "<h2 id=summary>Summary</h2>", _summary_table(rows), "<h2 id=figures>Figures</h2>"]
     for png, caption in figs:
@@ -222,8 +240,11 @@ def build_report(out: str | Path, title: str = "thinkscope report") -> Path:
                     "\n".join(body) + "</body></html>")
     timings = {}
     for done in out.glob("*/.done"):
-        timings[done.parent.name] = json.loads(done.read_text()).get("seconds")
+        try:
+            timings[done.parent.name] = json.loads(done.read_text()).get("seconds")
+        except ValueError:
+            timings[done.parent.name] = None
     (out / "summary.json").write_text(json.dumps({"metrics": rows, "figures": [
         {"path": str(f.relative_to(out)), "caption": c} for f, c in figs],
-        "step_seconds": timings}, indent=1, default=str))
+        "step_seconds": timings, "problems": problems}, indent=1, default=str))
     return page

@@ -558,6 +558,15 @@ class TraceStore:
             raise KeyError(f"trace id prefix {trace_id!r} is ambiguous ({len(hit)} traces)")
         return row_to_trace(hit.iloc[0].to_dict())
 
+    def state_id(self) -> str:
+        """Which traces the store holds, as ``<n>:<hash of the committed shards>``: recorded in
+        analysis manifests so outputs can be matched to the store state they came from."""
+        import hashlib
+
+        shards = self._live_shards()
+        digest = hashlib.sha256("\n".join(sorted(shards)).encode()).hexdigest()[:12]
+        return f"{sum(len(k) for k in shards.values())}:{digest}"
+
     def __len__(self) -> int:
         return sum(len(k) for k in self._live_shards().values())
 

@@ -127,17 +127,20 @@ def summarize_behaviors(result: BehaviorResult, by: str = "model") -> dict[str, 
     return out
 
 
-def write_behaviors(result: BehaviorResult, out: str | Path, by: str = "model") -> dict[str, Any]:
-    """Write ``segments.parquet``, ``traces.parquet``, ``summary.json`` and the figure; returns
-    the summary. The figure is drawn from the saved table, not from memory."""
+def write_behaviors(result: BehaviorResult, out: str | Path, by: str = "model",
+                    inputs: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Write ``segments.parquet``, ``traces.parquet``, ``summary.json`` and the figure, all or
+    nothing, under ``behaviors.manifest.json``; returns the summary. The figure is drawn from
+    the saved table, not from memory."""
+    from ...outputs import atomic_outputs
     from ...report.figures import behavior_rates_figure
 
-    dest = Path(out)
-    dest.mkdir(parents=True, exist_ok=True)
-    result.segments.to_parquet(dest / "segments.parquet", index=False)
-    result.traces.to_parquet(dest / "traces.parquet", index=False)
     summary = summarize_behaviors(result, by)
-    (dest / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    behavior_rates_figure(dest / "traces.parquet", dest / "behaviors.png", by=by,
-                          detector=result.detector)
+    with atomic_outputs(out, "behaviors", {"detector": result.detector, "by": by,
+                                           **(inputs or {})}) as dest:
+        result.segments.to_parquet(dest / "segments.parquet", index=False)
+        result.traces.to_parquet(dest / "traces.parquet", index=False)
+        (dest / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        behavior_rates_figure(dest / "traces.parquet", dest / "behaviors.png", by=by,
+                              detector=result.detector)
     return summary

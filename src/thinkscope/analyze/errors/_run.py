@@ -119,14 +119,16 @@ def summarize_errors(df: pd.DataFrame, by: str = "model") -> dict[str, Any]:
     return out
 
 
-def write_errors(df: pd.DataFrame, out: str | Path, by: str = "model") -> dict[str, Any]:
-    """Write ``traces.parquet``, ``summary.json`` and the figure (drawn from the saved table)."""
+def write_errors(df: pd.DataFrame, out: str | Path, by: str = "model",
+                 inputs: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Write ``traces.parquet``, ``summary.json`` and the figure (drawn from the saved table),
+    all or nothing, under ``errors.manifest.json``."""
+    from ...outputs import atomic_outputs
     from ...report.figures import error_rates_figure
 
-    dest = Path(out)
-    dest.mkdir(parents=True, exist_ok=True)
-    df.to_parquet(dest / "traces.parquet", index=False)
     summary = summarize_errors(df, by)
-    (dest / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    error_rates_figure(dest / "summary.json", dest / "errors.png")
+    with atomic_outputs(out, "errors", {"by": by, **(inputs or {})}) as dest:
+        df.to_parquet(dest / "traces.parquet", index=False)
+        (dest / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        error_rates_figure(dest / "summary.json", dest / "errors.png")
     return summary

@@ -10,6 +10,8 @@ from typing import Any
 
 import pandas as pd
 
+from ...outputs import atomic_outputs
+
 from ._early import summarize_early, trace_aoc
 from ._filler import summarize_filler
 from ._hints import summarize_hints
@@ -20,14 +22,16 @@ from ._paraphrase import summarize_paraphrase
 
 def _emit(out: str | Path, name: str, tables: dict[str, pd.DataFrame], summary: dict[str, Any],
           figure: Callable[[Path], Any] | None = None) -> dict[str, Any]:
-    """``OUT/<table>.parquet`` for each table, ``OUT/<name>_summary.json``, then the figure."""
-    dest = Path(out)
-    dest.mkdir(parents=True, exist_ok=True)
-    for table, df in tables.items():
-        df.to_parquet(dest / f"{table}.parquet", index=False)
-    (dest / f"{name}_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    if figure is not None:
-        figure(dest)
+    """``OUT/<table>.parquet`` for each table, ``OUT/<name>_summary.json``, then the figure,
+    committed together under ``OUT/<name>.manifest.json`` (the summary's ``meta`` keys are
+    the manifest's inputs)."""
+    inputs = {k: v for k, v in summary.items() if k not in ("groups", "overall")}
+    with atomic_outputs(out, name, inputs) as dest:
+        for table, df in tables.items():
+            df.to_parquet(dest / f"{table}.parquet", index=False)
+        (dest / f"{name}_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        if figure is not None:
+            figure(dest)
     return summary
 
 
