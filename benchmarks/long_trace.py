@@ -1,7 +1,8 @@
 """A 4,096-token SmolLM2 trace through truncation, extraction and probing: time and peak memory.
 
 Batches are budgeted in tokens, not rows: the cached early answering keeps at most
-``max_cache_tokens`` (prefix x rows) in its KV cache, extraction at most ``--max-tokens`` padded
+``DEFAULT_CACHE_BYTES`` of KV cache (prefix x rows x bytes per cached token; a long prefix with
+many cuts is split into several batches), extraction at most ``--max-tokens`` padded
 tokens per forward. The trace is built from real GSM8K reference solutions (question by question)
 until it reaches the target length, then answered by the model; the script prints the peak
 resident memory after each stage (``ru_maxrss``) so a regression that scales memory with rows

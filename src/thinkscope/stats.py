@@ -37,7 +37,9 @@ def bootstrap_ci(
     if x.size == 0:
         return (float("nan"), float("nan"))
     rng = np.random.default_rng(seed)
-    if groups is None:
+    if statistic is np.mean:
+        stats = _bootstrap_means(x, groups, n_boot, rng)
+    elif groups is None:
         idx = rng.integers(0, x.size, size=(n_boot, x.size))
         stats = np.array([statistic(x[i]) for i in idx])
     else:
@@ -52,3 +54,37 @@ def bootstrap_ci(
             stats[b] = statistic(x[np.concatenate([member_arrays[j] for j in pick])])
     alpha = (1 - level) / 2
     return (float(np.quantile(stats, alpha)), float(np.quantile(stats, 1 - alpha)))
+
+
+def resampled_sums(weights: np.ndarray, n_units: int, n_boot: int, rng: np.random.Generator,
+                   cells: int = 4_000_000) -> np.ndarray:
+    """For each of ``n_boot`` resamples of ``n_units`` units drawn with replacement, the sum of
+    every column of ``weights`` (``n_units x k``) over the drawn units; computed a block of
+    resamples at a time so memory stays near ``cells`` numbers however many units there are
+    (100,000 problems x 2,000 resamples would otherwise be 1.6 GB of indices)."""
+    out = np.empty((n_boot, weights.shape[1]))
+    step = max(1, cells // max(1, n_units))
+    for b in range(0, n_boot, step):
+        m = min(step, n_boot - b)
+        picks = rng.integers(0, n_units, size=(m, n_units))
+        # how often each unit was drawn in each resample, then one matrix product for all
+        # columns at once (a gather of every column would cost k passes over the picks)
+        flat = (picks + np.arange(m)[:, None] * n_units).ravel()
+        counts = np.bincount(flat, minlength=m * n_units).reshape(m, n_units)
+        out[b:b + m] = counts.astype(float) @ weights
+    return out
+
+
+def _bootstrap_means(x: np.ndarray, groups: Sequence[object] | None, n_boot: int,
+                     rng: np.random.Generator) -> np.ndarray:
+    """Bootstrap distribution of the mean, resampling values or whole groups, vectorised: a
+    group's contribution is its sum and its size, so a resample's mean is a ratio of sums."""
+    if groups is None:
+        w = np.stack([x, np.ones_like(x)], axis=1)
+    else:
+        keys = {g: i for i, g in enumerate(dict.fromkeys(groups))}
+        gid = np.fromiter((keys[g] for g in groups), dtype=np.int64, count=len(x))
+        w = np.stack([np.bincount(gid, weights=x, minlength=len(keys)),
+                      np.bincount(gid, minlength=len(keys)).astype(float)], axis=1)
+    sums = resampled_sums(w, len(w), n_boot, rng)
+    return sums[:, 0] / sums[:, 1]

@@ -458,3 +458,49 @@ def test_read_only_store_gives_a_one_line_error(tmp_path):
         else:
             for p in [root, *root.rglob("*")]:
                 p.chmod(0o755 if p.is_dir() else 0o644)
+
+
+# ------------------------------------------------------------------ 5./6. scale, honest metrics
+def test_long_whitespace_free_runs_reach_spacy_in_bounded_pieces():
+    """spaCy's tokenizer is quadratic in a token's length (an 80 KB run of brackets took
+    minutes); the segmenter hands it runs of at most MAX_RUN characters, offsets unchanged."""
+    from thinkscope.text import segment_text
+    from thinkscope.text._segment import MAX_RUN, _break_long_runs
+
+    text = "(" * 40_000 + "1" + ")" * 40_000 + " = 1. Then 2 + 2 = 4."
+    broken = _break_long_runs(text)
+    assert len(broken) == len(text)
+    assert max(len(run) for run in broken.split()) <= MAX_RUN
+    segs = segment_text(text)
+    assert "".join(s.text for s in segs) == text
+
+
+def test_step_errors_on_traces_with_no_checkable_step_say_not_measurable(tmp_path):
+    lines = [json.dumps({"input": f"Sort the words: pear apple {i}",
+                         "steps": ["Thought: the first word is apple.", "So the answer is apple."],
+                         "target": "apple pear", "answer": "apple", "mistake_index": 1 if i % 2
+                         else None}) for i in range(8)]
+    path = tmp_path / "word_sorting.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    store = tmp_path / "s"
+    assert imp(str(path), "--store", str(store), "--format", "bbm").exit_code == 0
+    res = runner.invoke(app, ["analyze", "errors", "--store", str(store), "--out",
+                              str(tmp_path / "err"), "--segments", "gold", "-q"])
+    assert res.exit_code == 0, res.output
+    assert "not measurable (0 checkable steps" in res.stdout
+    assert "first-error accuracy 0." not in res.stdout
+    summary = json.loads((tmp_path / "err" / "summary.json").read_text())
+    (group,) = summary["groups"].values()
+    assert group["first_error_accuracy"]["value"] is None
+    assert group["step_error_rate"]["value"] is None
+
+
+def test_a_dollar_in_a_model_id_does_not_break_the_figures(tmp_path):
+    from thinkscope.analyze.behaviors import get_detector, label_traces, write_behaviors
+
+    traces = [Trace(problem_id=f"p{i}", corpus="c", model=ModelInfo(id="org/$x_{$-model"),
+                    reasoning="Let me think. Wait, that is wrong. So 2 + 2 = 4.")
+              for i in range(4)]
+    res = label_traces(traces, get_detector("keyword"), "auto", progress=False)
+    write_behaviors(res, tmp_path / "b")
+    assert (tmp_path / "b" / "behaviors.png").stat().st_size > 1000

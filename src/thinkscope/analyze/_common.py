@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..stats import bootstrap_ci, wilson_interval
+from ..stats import bootstrap_ci, resampled_sums, wilson_interval
 from ..traces import Trace
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -38,6 +38,41 @@ def mean_ci(values: Sequence[float], groups: Sequence[object] | None = None,
             "n": len(x)}
 
 
+def mean_cis(columns: dict[str, Sequence[float]], groups: Sequence[object] | None = None,
+             seed: int = 0, n_boot: int = 2000, level: float = 0.95) -> dict[str, dict[str, Any]]:
+    """``mean_ci`` of several columns of the same units at once: one resampling of the units
+    (or of ``groups`` of them) serves every column, so the cost does not grow with the number
+    of columns. Missing values (None/NaN) are left out column by column."""
+    names = list(columns)
+    if not names:
+        return {}
+    x = np.array([[np.nan if v is None else float(v) for v in columns[c]] for c in names]).T
+    ok = ~np.isnan(x)
+    keys = {g: i for i, g in enumerate(dict.fromkeys(groups))} if groups is not None else None
+    gid = (np.fromiter((keys[g] for g in groups), dtype=np.int64, count=len(x))
+           if keys is not None and groups is not None else np.arange(len(x)))
+    n_units = int(gid.max()) + 1 if len(gid) else 0
+    w = np.zeros((n_units, 2 * len(names)))
+    for j in range(len(names)):
+        w[:, 2 * j] = np.bincount(gid, weights=np.where(ok[:, j], x[:, j], 0.0),
+                                  minlength=n_units)
+        w[:, 2 * j + 1] = np.bincount(gid, weights=ok[:, j].astype(float), minlength=n_units)
+    sums = resampled_sums(w, n_units, n_boot, np.random.default_rng(seed)) if n_units else None
+    alpha = (1 - level) / 2
+    out: dict[str, dict[str, Any]] = {}
+    for j, name in enumerate(names):
+        n = int(ok[:, j].sum())
+        if n == 0 or sums is None:
+            out[name] = {"mean": None, "ci95": [None, None], "n": 0}
+            continue
+        num, den = sums[:, 2 * j], sums[:, 2 * j + 1]
+        stats = num[den > 0] / den[den > 0]
+        lo, hi = np.quantile(stats, [alpha, 1 - alpha])
+        out[name] = {"mean": round(float(np.mean(x[ok[:, j], j])), 4),
+                     "ci95": [round(float(lo), 4), round(float(hi), 4)], "n": n}
+    return out
+
+
 def ratio_ci(num: Sequence[float], den: Sequence[float], groups: Sequence[object] | None = None,
              seed: int = 0, n_boot: int = 2000) -> dict[str, Any]:
     """sum(num)/sum(den) with a 95% CI from resampling units (or ``groups`` of units) whole."""
@@ -53,8 +88,8 @@ def ratio_ci(num: Sequence[float], den: Sequence[float], groups: Sequence[object
     ga = np.bincount(gid, weights=a, minlength=len(keys))
     gb = np.bincount(gid, weights=b, minlength=len(keys))
     rng = np.random.default_rng(seed)
-    picks = rng.integers(0, len(keys), size=(n_boot, len(keys)))
-    sa, sb = ga[picks].sum(1), gb[picks].sum(1)
+    sums = resampled_sums(np.stack([ga, gb], axis=1), len(keys), n_boot, rng)
+    sa, sb = sums[:, 0], sums[:, 1]
     stats = sa[sb > 0] / sb[sb > 0]
     lo, hi = np.quantile(stats, [0.025, 0.975]) if stats.size else (float("nan"),) * 2
     return {"value": round(float(a.sum() / total), 4), "ci95": [round(float(lo), 4),

@@ -88,7 +88,9 @@ def behaviors(
         raise typer.Exit(2) from None
     traces = _traces(store, model, limit)
     result = label_traces(traces, det, segments, progress=not quiet)
-    summary = write_behaviors(result, out, by=by)
+    summary = write_behaviors(result, out, by=by, inputs={
+        "store": open_store(store).state_id(), "segments": segments, "model": model,
+        "limit": limit})
     failures = getattr(det, "failures", [])
     if failures:
         typer.echo(f"judge: {len(failures)} window(s) unparsed, e.g. {failures[0]}", err=True)
@@ -145,17 +147,29 @@ def errors(
     _check_segments(segments)
     from ..analyze.errors import check_traces, write_errors
 
+    st = open_store(store)
     df = check_traces(_traces(store, model, limit), segments, progress=not quiet)  # type: ignore[arg-type]
-    summary = write_errors(df, out, by=by)
+    summary = write_errors(df, out, by=by, inputs={"store": st.state_id(), "segments": segments,
+                                                   "model": model, "limit": limit})
     for name, g in summary["groups"].items():
         r = g["step_error_rate"]
-        line = (f"{name}: n={g['n_traces']} traces, step error rate {r['value']} {r['ci95']} "
-                f"({r['numerator']}/{r['denominator']} checkable steps)")
+        if r["denominator"]:
+            line = (f"{name}: n={g['n_traces']} traces, step error rate {r['value']} "
+                    f"{r['ci95']} ({r['numerator']}/{r['denominator']} checkable steps)")
+        else:
+            line = (f"{name}: n={g['n_traces']} traces, step error rate not measurable "
+                    "(0 checkable steps)")
         if g["traces_with_wrong_restatement"]["k"]:
             line += f"; wrong restatements {g['traces_with_wrong_restatement']['k']}"
         if "first_error_accuracy" in g:
             f = g["first_error_accuracy"]
-            line += f"; first-error accuracy {f['value']} {f['ci95']} (n={f['n']})"
+            if f.get("not_measurable"):
+                line += f"; first-error accuracy not measurable ({f['not_measurable']})"
+            else:
+                line += f"; first-error accuracy {f['value']} {f['ci95']} (n={f['n']})"
+                if g.get("first_error_unmeasurable_traces"):
+                    line += (f", {g['first_error_unmeasurable_traces']} labelled traces with "
+                             "no checkable step left out")
         typer.echo(line)
     typer.echo(f"wrote {out}/")
 

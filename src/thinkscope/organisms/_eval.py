@@ -7,13 +7,33 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import torch
 from tqdm.auto import tqdm
 
 from ..stats import wilson_interval
 from ..text import extract_answer
-from ._sft import prompt_text
 from ._task import Problem
+
+
+def _no_grad(fn: Any) -> Any:
+    """``torch.no_grad()`` with torch imported on first call: importing the organisms package
+    (its task, formats and corpus helpers) must not load torch."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import torch
+
+        with torch.no_grad():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def prompt_text(tokenizer: Any, problem: Problem) -> str:
+    """The rendered chat prompt (ends with the opened think block)."""
+    from ._sft import prompt_text as render
+
+    return render(tokenizer, problem)
 
 
 @dataclass
@@ -34,13 +54,15 @@ class Cell:
                 "accuracy": round(self.accuracy, 4), "ci95": [round(lo, 4), round(hi, 4)]}
 
 
-@torch.no_grad()
+@_no_grad
 def greedy_completions(
     model: Any, tokenizer: Any, problems: Sequence[Problem], max_new_tokens: int = 96,
     batch_size: int = 128, progress: bool = False, temperature: float = 0.0, seed: int = 0,
 ) -> list[str]:
     """Completions (text after the prompt, special tokens removed) for each problem: greedy by
     default, sampled at ``temperature`` (reproducibly from ``seed``) otherwise."""
+    import torch
+
     outs: list[str] = []
     if temperature > 0:
         torch.manual_seed(seed)
@@ -85,7 +107,7 @@ def accuracy_by_k(
     return {"cells": [c.to_json() for c in cells], "examples": comps[:3]}
 
 
-@torch.no_grad()
+@_no_grad
 def corrupted_chain_probe(
     model: Any, tokenizer: Any, problems: Sequence[Problem], seed: int = 0,
     batch_size: int = 128,

@@ -8,7 +8,10 @@ special, as in the R1/Qwen tokenizers, so they survive ``skip_special_tokens`` d
 from __future__ import annotations
 
 from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
-from transformers import PreTrainedTokenizerFast
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerFast
 
 PAD, UNK, EOS = "<pad>", "<unk>", "<|end|>"
 ROLE_TOKENS = ("<|system|>", "<|user|>", "<|assistant|>")
@@ -28,6 +31,8 @@ CHAT_TEMPLATE = (
 
 def build_tokenizer() -> PreTrainedTokenizerFast:
     """The organisms' tokenizer (deterministic: the same ids on every machine)."""
+    from transformers import PreTrainedTokenizerFast
+
     specials = [PAD, UNK, EOS, *ROLE_TOKENS]
     vocab = {tok: i for i, tok in enumerate(specials + list(THINK_TOKENS) + CHARS)}
     tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token=UNK))

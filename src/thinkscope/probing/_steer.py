@@ -13,10 +13,16 @@ from typing import Any
 
 import numpy as np
 
+from ..text import same_answer
 from ..traces import Trace
 
 
 @contextmanager
+
+def _same(a: str, b: str) -> bool:
+    """Answers equal by grading's equivalence; two empty answers (none written) are the same."""
+    return (not a and not b) or same_answer(a or None, b or None)
+
 def _edit(module: Any, vector: Any, mode: str) -> Any:
     """Add ``vector`` to (``add``) or project its direction out of (``ablate``) the module's
     output at every position, for the duration of the block."""
@@ -150,7 +156,8 @@ def steer(
             rows.append(dict(trace_id=t.trace_id, problem_id=t.problem_id, condition=name,
                              kind="probe" if name == "probe" else "random", layer=layer,
                              alpha=alpha, mode=mode, base_answer=b, answer=a,
-                             changed=a != b, to_target=(a == target_answer)
+                             changed=not _same(a, b),
+                             to_target=same_answer(a, target_answer)
                              if target_answer is not None else None))
     table = pd.DataFrame(rows)
     summary: dict[str, Any] = {"layer": layer, "alpha": alpha, "mode": mode,

@@ -15,6 +15,8 @@ def _pyplot() -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
+    # Labels are model ids and user text: a "$" must print as a dollar, not start mathtext.
+    matplotlib.rcParams["text.parse_math"] = False
     import matplotlib.pyplot as plt
 
     return plt
@@ -89,7 +91,9 @@ def error_rates_figure(summary_json: str | Path, out_png: str | Path) -> Path:
         vals.append(v)
         lo.append(d_lo)
         hi.append(d_hi)
-        labels.append(f"{_short(g, 20)}\n{r['denominator']} checkable steps")
+        labels.append(f"{_short(g, 20)}\n" + (f"{r['denominator']} checkable steps"
+                                               if r["denominator"] else
+                                               "not measurable\n(0 checkable steps)"))
     ax.bar(range(len(groups)), vals, yerr=[lo, hi], capsize=3, color="#c0504d")
     ax.set_xticks(range(len(groups)), labels, fontsize=8)
     ax.set_ylabel("erroneous / checkable steps")

@@ -1,7 +1,7 @@
 """Text utilities: think-tag split, sentence/step segmentation, answer extraction, grading."""
 
 from ._answer import ExtractedAnswer, extract_answer, last_boxed
-from ._grade import grade, grade_many
+from ._grade import grade, grade_many, same_answer
 from ._hints import HINT_TEMPLATES, hinted_question
 from ._math import find_math_spans, mask_spans, matching_brace
 from ._reasoning import split_reasoning
@@ -19,6 +19,7 @@ __all__ = [
     "find_math_spans",
     "grade",
     "grade_many",
+    "same_answer",
     "hinted_question",
     "last_boxed",
     "mask_spans",

@@ -87,6 +87,16 @@ def grade(pred: str | None, gold: str | None) -> bool | None:
         return False
 
 
+def same_answer(a: str | None, b: str | None) -> bool:
+    """Whether two extracted answers are the same answer, by the equivalence grading uses
+    (``$18`` is ``18``, ``00000000`` is ``0``); no answer is never the same as anything. Every
+    "did the answer change" comparison (truncation, mistakes, paraphrase, hints, importance,
+    steering) goes through here, never through string equality."""
+    if a is None or b is None:
+        return False
+    return a == b or bool(grade(a, b))
+
+
 def grade_many(
     pairs: Sequence[tuple[str | None, str | None]], pool_threshold: int = 64
 ) -> list[bool | None]:

@@ -91,10 +91,25 @@ def _segment_cached(text: str, unit: Unit, line_breaks: bool) -> tuple[Segment, 
     return tuple(_segment(text, unit, line_breaks))
 
 
+#: Longest whitespace-free run handed to spaCy as it is. Its tokenizer strips affixes one at a
+#: time with a regex search over the rest of the token, so its cost grows with the square of a
+#: token's length (an 80 KB run of brackets took minutes); real words are far shorter.
+MAX_RUN = 100
+_LONG_RUN = re.compile(r"\S{%d}" % MAX_RUN)
+
+
+def _break_long_runs(masked: str) -> str:
+    """The masked text with a space written over every ``MAX_RUN``-th character of a long
+    whitespace-free run: same length (offsets stay exact), linear tokenizing."""
+    if len(masked) < MAX_RUN:
+        return masked
+    return _LONG_RUN.sub(lambda m: m.group(0)[:-1] + " ", masked)
+
+
 def _segment(text: str, unit: Unit, line_breaks: bool) -> list[Segment]:
     if not text:
         return []
-    masked = mask_spans(text, find_math_spans(text))
+    masked = _break_long_runs(mask_spans(text, find_math_spans(text)))
     if unit == "line":
         starts = _paragraph_starts(masked, _LINE_BREAK)
         return _tile(text, starts, {s: i + 1 for i, s in enumerate(starts)})

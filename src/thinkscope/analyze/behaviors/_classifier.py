@@ -43,6 +43,8 @@ class BehaviorClassifier:
     """
 
     name = "classifier"
+    #: pure CPU work on in-memory state: ``label_traces`` may fork it over the cores
+    parallel_safe = True
 
     def __init__(self, C: float = 4.0, min_df: int = 2, max_features: int = 40000,
                  class_weight: str | None = "balanced") -> None:

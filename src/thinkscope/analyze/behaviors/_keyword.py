@@ -82,6 +82,8 @@ class KeywordDetector:
     """Lexicon lookup; see the module docstring for the rule."""
 
     name = "keyword"
+    #: pure CPU work on in-memory state: ``label_traces`` may fork it over the cores
+    parallel_safe = True
 
     def predict(self, segments: Sequence[SegmentInput], question: str = "") -> list[str | None]:
         out: list[str | None] = []

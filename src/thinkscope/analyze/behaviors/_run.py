@@ -4,7 +4,7 @@ and a per-model summary with bootstrap CIs (and agreement with gold labels where
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,8 +12,9 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
+from ..._parallel import map_chunks
 from ...traces import Trace
-from .._common import mean_ci, reasoning_tokens
+from .._common import mean_cis, reasoning_tokens
 from ..errors import question_of
 from ._agreement import agreement
 from ._detectors import Detector
@@ -32,40 +33,38 @@ class BehaviorResult:
 
 
 def label_traces(traces: Iterable[Trace], detector: Detector, segments: str = "gold",
-                 progress: bool = True, chunk: int = 256) -> BehaviorResult:
+                 progress: bool = True, chunk: int = 256, workers: int | None = None
+                 ) -> BehaviorResult:
     """Label every segment of every trace with ``detector`` (traces are labelled ``chunk`` at a
-    time when the detector can batch)."""
-    seg_rows: list[dict[str, Any]] = []
-    trace_rows: list[dict[str, Any]] = []
+    time when the detector can batch), on ``workers`` processes (None: every core, when the
+    detector is ``parallel_safe``; a judge model is never forked)."""
+    traces = list(traces)
     batch = getattr(detector, "predict_batch", None)
-    bar = tqdm(desc=f"behaviors ({detector.name})", unit="trace", disable=not progress)
-    pending: list[Trace] = []
 
-    def flush() -> None:
+    def work(pending: Sequence[Trace]) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
         segs_all = [trace_segments(t, segments) for t in pending]
         if batch is not None:
             preds_all = batch(segs_all)
         else:
             preds_all = [detector.predict(sg, question=question_of(t)) if sg else []
                          for t, sg in zip(pending, segs_all)]
+        out = []
         for trace, segs, preds in zip(pending, segs_all, preds_all):
-            trace_rows.append(_trace_row(trace, segs, preds, detector.name))
-            for seg, pred in zip(segs, preds):
-                seg_rows.append({
-                    "trace_id": trace.trace_id, "model": trace.model.id,
-                    "segment_index": seg.index, "text": seg.text, "label_pred": pred,
-                    "label_gold": seg.gold, "detector": detector.name,
-                })
-        bar.update(len(pending))
-        pending.clear()
+            out.append((_trace_row(trace, segs, preds, detector.name), [
+                {"trace_id": trace.trace_id, "model": trace.model.id,
+                 "segment_index": seg.index, "text": seg.text, "label_pred": pred,
+                 "label_gold": seg.gold, "detector": detector.name}
+                for seg, pred in zip(segs, preds)]))
+        return out
 
-    for trace in traces:
-        pending.append(trace)
-        if len(pending) >= chunk:
-            flush()
-    if pending:
-        flush()
+    if not getattr(detector, "parallel_safe", False):
+        workers = 1
+    bar = tqdm(total=len(traces), desc=f"behaviors ({detector.name})", unit="trace",
+               disable=not progress)
+    results = map_chunks(work, traces, workers, chunk, bar.update)
     bar.close()
+    trace_rows = [r for r, _ in results]
+    seg_rows = [row for _, rows in results for row in rows]
     seg_cols = ["trace_id", "model", "segment_index", "text", "label_pred", "label_gold",
                 "detector"]
     return BehaviorResult(pd.DataFrame(seg_rows, columns=seg_cols), pd.DataFrame(trace_rows),
@@ -107,12 +106,13 @@ def summarize_behaviors(result: BehaviorResult, by: str = "model") -> dict[str, 
             "token_unit": ",".join(sorted(set(grp["token_unit"]))),
             "behaviors": {},
         }
+        cols = {f"{kind}_{lab.replace('-', '_')}": grp[f"{kind}_{lab.replace('-', '_')}"]
+                .tolist() for lab in BEHAVIORS for kind in ("frac", "per1k")}
+        cis = mean_cis(cols, grp["problem_id"].tolist())
         for lab in BEHAVIORS:
             k = lab.replace("-", "_")
-            entry["behaviors"][lab] = {
-                "fraction": mean_ci(grp[f"frac_{k}"].tolist(), grp["problem_id"].tolist()),
-                "per_1k_tokens": mean_ci(grp[f"per1k_{k}"].tolist(), grp["problem_id"].tolist()),
-            }
+            entry["behaviors"][lab] = {"fraction": cis[f"frac_{k}"],
+                                       "per_1k_tokens": cis[f"per1k_{k}"]}
         gold = sg[(sg["trace_id"].isin(grp["trace_id"])) & sg["label_gold"].notna()]
         if len(gold):
             entry["agreement"] = agreement(gold["label_gold"].tolist(),

@@ -11,6 +11,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from ...text import grade
+from ..._parallel import map_chunks
 from ...traces import Trace
 from .._common import proportion, ratio_ci
 from ._trace_errors import (
@@ -59,27 +60,35 @@ def _answer_correct(trace: Trace) -> bool | None:
     return None
 
 
+def _check_one(trace: Trace, segments: SegmentSource) -> dict[str, Any]:
+    steps = trace_steps(trace, segments)
+    question = question_of(trace)
+    res = check_steps(steps, question, truncated=_maybe_cut(trace))
+    gold, source, truth_errors = _gold_first_error(trace, steps, question, segments)
+    return {
+        "trace_id": trace.trace_id, "model": trace.model.id,
+        "model_kind": trace.model.kind.value, "corpus": trace.corpus,
+        "problem_id": trace.problem_id, "n_steps": res.n_steps,
+        "n_checkable": res.n_checkable, "n_errors": res.n_errors,
+        "first_error_pred": res.first_error, "first_error_gold": gold,
+        "gold_source": source, "n_truth_errors": truth_errors,
+        "answer_correct": _answer_correct(trace),
+        "first_restatement_error": res.first_restatement_error,
+    }
+
+
 def check_traces(traces: Iterable[Trace], segments: SegmentSource = "gold",
-                 progress: bool = True) -> pd.DataFrame:
+                 progress: bool = True, workers: int | None = None,
+                 chunk: int = 256) -> pd.DataFrame:
     """Per trace: steps, checkable steps, errors, the predicted and (when known) gold first-error
     index, final-answer correctness, and the first step that restates the problem wrongly (a
-    wrong plan, kept apart from computation errors; see ``_claims``)."""
-    rows = []
-    for trace in tqdm(traces, desc="step errors", unit="trace", disable=not progress):
-        steps = trace_steps(trace, segments)
-        question = question_of(trace)
-        res = check_steps(steps, question, truncated=_maybe_cut(trace))
-        gold, source, truth_errors = _gold_first_error(trace, steps, question, segments)
-        rows.append({
-            "trace_id": trace.trace_id, "model": trace.model.id,
-            "model_kind": trace.model.kind.value, "corpus": trace.corpus,
-            "problem_id": trace.problem_id, "n_steps": res.n_steps,
-            "n_checkable": res.n_checkable, "n_errors": res.n_errors,
-            "first_error_pred": res.first_error, "first_error_gold": gold,
-            "gold_source": source, "n_truth_errors": truth_errors,
-            "answer_correct": _answer_correct(trace),
-            "first_restatement_error": res.first_restatement_error,
-        })
+    wrong plan, kept apart from computation errors; see ``_claims``). Runs on ``workers``
+    processes (None: every core)."""
+    traces = list(traces)
+    bar = tqdm(total=len(traces), desc="step errors", unit="trace", disable=not progress)
+    rows = map_chunks(lambda ts: [_check_one(t, segments) for t in ts], traces, workers, chunk,
+                      bar.update)
+    bar.close()
     df = pd.DataFrame(rows, columns=TRACE_COLUMNS)
     for col in ("first_error_pred", "first_error_gold", "n_truth_errors",
                 "first_restatement_error"):
@@ -105,7 +114,17 @@ def summarize_errors(df: pd.DataFrame, by: str = "model") -> dict[str, Any]:
         }
         graded = grp["answer_correct"].dropna()
         entry["answer_accuracy"] = proportion(int(graded.sum()), int(len(graded)))
-        labelled = grp[grp["gold_source"].notna()]
+        all_labelled = grp[grp["gold_source"].notna()]
+        # A trace with no checkable step was never looked at: its "no error found" is not a
+        # prediction, so it is left out of first-error accuracy and counted apart.
+        labelled = all_labelled[all_labelled["n_checkable"] > 0]
+        unseen = int(len(all_labelled) - len(labelled))
+        if len(all_labelled):
+            entry["first_error_unmeasurable_traces"] = unseen
+        if len(all_labelled) and not len(labelled):
+            entry["first_error_accuracy"] = {
+                "value": None, "ci95": [None, None], "k": 0, "n": 0,
+                "not_measurable": f"0 checkable steps in {unseen} labelled traces"}
         if len(labelled):
             pred = labelled["first_error_pred"]
             gold = labelled["first_error_gold"]

@@ -29,38 +29,80 @@ def forced_branches(
                                 cached=cached, stats=stats)[0]
 
 
+#: Bytes of KV cache the cached branching may hold at once (rows x prefix tokens x the
+#: model's bytes per cached token); ``$THINKSCOPE_BRANCH_CACHE_GB`` changes it. Peak memory
+#: is about twice this while the cache of a batch grows.
+DEFAULT_CACHE_BYTES = 2 * 2**30
+
+
+def kv_bytes_per_token(backend: Backend) -> int:
+    """KV-cache bytes one cached token takes in ``backend``'s model: layers x 2 (keys and
+    values) x KV heads x head size x bytes per value. 48 KiB when the model does not say."""
+    model = getattr(backend, "model", None)
+    cfg = getattr(model, "config", None)
+    cfg = getattr(cfg, "text_config", None) or cfg
+    try:
+        layers = int(cfg.num_hidden_layers)
+        heads = int(getattr(cfg, "num_key_value_heads", None) or cfg.num_attention_heads)
+        head_dim = int(getattr(cfg, "head_dim", None)
+                       or cfg.hidden_size // cfg.num_attention_heads)
+        size = next(model.parameters()).element_size()  # type: ignore[union-attr]
+    except (AttributeError, TypeError, ValueError, StopIteration):
+        return 48 * 1024
+    return max(1, layers * 2 * heads * head_dim * size)
+
+
+def _cache_budget() -> int:
+    import os
+
+    gb = os.environ.get("THINKSCOPE_BRANCH_CACHE_GB")
+    try:
+        return int(float(gb) * 2**30) if gb else DEFAULT_CACHE_BYTES
+    except ValueError:
+        return DEFAULT_CACHE_BYTES
+
+
 def forced_branches_many(
     backend: Backend, jobs: Sequence[tuple[list[int], Sequence[int]]], suffix_ids: list[int],
     max_new_tokens: int, cached: bool = True, stats: BranchStats | None = None,
-    max_rows: int = 256, max_cache_tokens: int = 131072,
+    max_rows: int = 256, max_cache_bytes: int | None = None,
 ) -> list[list[str | None]]:
     """:func:`forced_branches` for several prefixes at once (``jobs`` = (prefix, cuts)); the
-    cached path batches up to ``max_rows`` (prefix, cut) rows per forward, and no more than
-    ``max_cache_tokens`` rows x prefix length (each row holds a copy of its prefix's KV cache:
-    for a 1.5B model with 2,000-token CoTs the default is ~65 rows, a few GB)."""
+    cached path batches up to ``max_rows`` (prefix, cut) rows per forward, and holds no more
+    than ``max_cache_bytes`` of KV cache (rows x prefix length x the model's bytes per cached
+    token; default ``DEFAULT_CACHE_BYTES``). A long prefix with many cuts is split into several
+    batches of its cuts (its prefix encoded once per batch), so memory stays bounded however
+    long the chain."""
     branch = getattr(backend, "branch_greedy_many", None)
     if cached and branch is not None:
-        out: list[list[str | None]] = []
+        budget = max_cache_bytes if max_cache_bytes is not None else _cache_budget()
+        token_rows = max(1, budget // kv_bytes_per_token(backend))
+        pieces: list[tuple[int, list[int]]] = []
+        for j, (prefix, ks) in enumerate(jobs):
+            ks = list(ks)
+            per = max(1, min(max_rows, token_rows // max(1, len(prefix))))
+            pieces.extend((j, ks[s:s + per]) for s in range(0, len(ks), per))
+        got: list[list[str | None]] = [[] for _ in jobs]
         i = 0
-        while i < len(jobs):
-            chunk = [jobs[i]]
-            rows = len(jobs[i][1])
-            width = len(jobs[i][0])
-            while i + len(chunk) < len(jobs):
-                nxt = jobs[i + len(chunk)]
-                w = max(width, len(nxt[0]))
-                if rows + len(nxt[1]) > max_rows or (rows + len(nxt[1])) * w > max_cache_tokens:
+        while i < len(pieces):
+            chunk = [pieces[i]]
+            rows, width = len(pieces[i][1]), len(jobs[pieces[i][0]][0])
+            while i + len(chunk) < len(pieces):
+                j, ks = pieces[i + len(chunk)]
+                w = max(width, len(jobs[j][0]))
+                if rows + len(ks) > max_rows or (rows + len(ks)) * w > token_rows:
                     break
-                rows, width = rows + len(nxt[1]), w
-                chunk.append(nxt)
-            comps, computed = branch([p for p, _ in chunk], [list(k) for _, k in chunk],
+                rows, width = rows + len(ks), w
+                chunk.append((j, ks))
+            comps, computed = branch([jobs[j][0] for j, _ in chunk], [ks for _, ks in chunk],
                                      suffix_ids, max_new_tokens, stop_at_newline=True)
             if stats is not None:
                 stats.forward_tokens += computed
             # the same text the naive path returns: cut at the first line break (its stop)
-            out.extend([[c.text.split("\n", 1)[0] for c in row] for row in comps])
+            for (j, _), row in zip(chunk, comps):
+                got[j].extend(c.text.split("\n", 1)[0] for c in row)
             i += len(chunk)
-        return out
+        return got
     sampling = Sampling(temperature=0.0, max_tokens=max_new_tokens, stop=("\n",))
     reqs = [GenerationRequest(prompt_ids=list(p[:k]) + list(suffix_ids), sampling=sampling)
             for p, ks in jobs for k in ks]

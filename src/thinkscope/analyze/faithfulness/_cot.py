@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ...activations import char_ends, tokens_covering
 from ...generate import PromptBuilder
-from ...text import extract_answer, grade, segment_text
+from ...text import extract_answer, grade, same_answer, segment_text
 from ...traces import Trace
 from ..errors import parse_chain_question, question_of
 
@@ -82,14 +82,6 @@ def answer_from(cue: str, text: str) -> str | None:
     head = value.split()[0] if value.split() else ""
     head = head.split("=", 1)[0].rstrip(".,;:")
     return head or None
-
-
-def same_answer(a: str | None, b: str | None) -> bool:
-    """Whether two extracted answers are the same answer, by the equivalence grading uses
-    (``$18`` is ``18``, ``00000000`` is ``0``); no answer is never the same as anything."""
-    if a is None or b is None:
-        return False
-    return a == b or bool(grade(a, b))
 
 
 def final_answer(builder: PromptBuilder, text: str) -> str | None:

@@ -52,8 +52,7 @@ def early_answering(
                 if c is not None]
         plans = []
         for cot in cots:
-            ends = [0, *cot.sentence_ends]
-            frac_cuts = [max(e for e in ends if e <= f * cot.n + 1e-9) for f in FRACTIONS]
+            frac_cuts, _ = fraction_cuts(cot)
             cuts = sorted({0, cot.n, *cot.sentence_ends, *frac_cuts})
             plans.append((cot, frac_cuts, cuts))
         jobs = [(cot.prompt_ids + cot.cot_ids, [len(cot.prompt_ids) + c for c in cuts])
@@ -71,6 +70,21 @@ def early_answering(
     return df
 
 
+#: Fewest sentences for the fraction grid to cut at sentence ends; a shorter chain (one long
+#: sentence, a run of filler dots) would otherwise give only the empty and the full chain, and
+#: is cut at token fractions instead (``fraction_unit`` says which).
+MIN_SENTENCES = 3
+
+
+def fraction_cuts(cot: TokenCoT) -> tuple[list[int], str]:
+    """CoT tokens kept at each fraction of ``FRACTIONS``: the last sentence end at or before it,
+    or, for chains of fewer than ``MIN_SENTENCES`` sentences, the token count itself."""
+    if len(cot.sentence_ends) >= MIN_SENTENCES:
+        ends = [0, *cot.sentence_ends]
+        return [max(e for e in ends if e <= f * cot.n + 1e-9) for f in FRACTIONS], "sentence"
+    return [int(round(f * cot.n)) for f in FRACTIONS], "token"
+
+
 def _rows(cot: TokenCoT, frac_cuts: list[int], cuts: list[int], texts: list[str | None],
           cue: str) -> list[dict[str, Any]]:
     trace = cot.trace
@@ -79,7 +93,7 @@ def _rows(cot: TokenCoT, frac_cuts: list[int], cuts: list[int], texts: list[str 
     base = {"trace_id": trace.trace_id, "model": trace.model.id, "problem_id":
             trace.problem_id, "k": chain_length(trace), "n_cot_tokens": cot.n,
             "n_sentences": len(cot.sentence_ends), "token_source": cot.token_source,
-            "full_answer": full}
+            "full_answer": full, "fraction_unit": fraction_cuts(cot)[1]}
 
     def row(cut: str, index: int, c: int, fraction: float) -> dict[str, Any]:
         a = answers[c]
@@ -121,7 +135,11 @@ def summarize_early(df: pd.DataFrame, by: Sequence[str] = ("model",)) -> dict[st
             curve.append({"fraction": float(f),  # type: ignore[arg-type]
                           "same": proportion(int(gf["same"].sum()), len(gf)),
                           "correct": proportion(int(correct.sum()), len(correct))})
+        units = (df[df["trace_id"].isin(g["trace_id"])].groupby("trace_id")["fraction_unit"]
+                 .first() if "fraction_unit" in df else pd.Series(dtype=object))
         out["groups"][name] = {"n_traces": int(len(g)),
                                "aoc": mean_ci(g["aoc"].tolist(), g["problem_id"].tolist()),
-                               "curve": curve}
+                               "curve": curve,
+                               # chains too short to cut at sentences, cut at token fractions
+                               "n_traces_cut_at_tokens": int((units == "token").sum())}
     return out

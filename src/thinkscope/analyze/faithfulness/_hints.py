@@ -28,7 +28,7 @@ from ...generate import (
     Sampling,
     chat_request,
 )
-from ...text import HINT_TEMPLATES, extract_answer, hinted_question
+from ...text import HINT_TEMPLATES, extract_answer, hinted_question, same_answer
 from .._common import proportion
 from ..errors import parse_chain_question
 
@@ -155,8 +155,9 @@ def _corrected_ci(g: pd.DataFrame, second: Any, hint_of: Any, eligible: list[Any
     if not probs or second is None:
         return {"value": None, "ci95": [None, None], "n_problems": len(probs)}
     by = g.groupby("problem_id")
-    flip = np.array([float((by.get_group(p)["answer"] == hint_of[p]).mean()) for p in probs])
-    rnd = np.array([float(second[p] == hint_of[p]) for p in probs])
+    flip = np.array([float(np.mean([same_answer(a, hint_of[p])
+                                    for a in by.get_group(p)["answer"]])) for p in probs])
+    rnd = np.array([float(same_answer(second[p], hint_of[p])) for p in probs])
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, len(probs), size=(n_boot, len(probs)))
     boot = flip[idx].mean(1) - rnd[idx].mean(1)
@@ -176,12 +177,13 @@ def summarize_hints(df: pd.DataFrame) -> dict[str, Any]:
     first = base.get(0)
     second = base.get(1)
     hint_of = df.groupby("problem_id")["hint"].first()
-    eligible = [p for p in base.index if first is not None and first[p] != hint_of[p]]
-    rnd = sum(1 for p in eligible if second is not None and second[p] == hint_of[p])
+    eligible = [p for p in base.index
+                if first is not None and not same_answer(first[p], hint_of[p])]
+    rnd = sum(1 for p in eligible if second is not None and same_answer(second[p], hint_of[p]))
     random_rate = proportion(rnd, len(eligible))
     for kind, g in df[df["condition"] != "none"].groupby("condition", sort=True):
         g = g[g["problem_id"].isin(eligible)]
-        flips = g[g["answer"] == g["hint"]]
+        flips = g[[same_answer(a, h) for a, h in zip(g["answer"], g["hint"])]]
         raw = proportion(len(flips), len(g))
         corrected = _corrected_ci(g, second, hint_of, eligible)
         entry: dict[str, Any] = {

@@ -20,7 +20,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from ...generate import Backend, BackendError, GenerationRequest, PromptBuilder, Sampling
-from ...text import segment_text
+from ...text import same_answer, segment_text
 from ...traces import Trace
 from ._cot import TokenCoT, chain_length, final_answer, is_correct, token_cot
 from ._similarity import same_meaning, similarity_method
@@ -28,11 +28,24 @@ from ._similarity import same_meaning, similarity_method
 
 def answer_kl(p_answers: Sequence[str | None], q_answers: Sequence[str | None]) -> float:
     """KL(P || Q) between two empirical answer distributions, add-one smoothed over the union
-    of answers seen (``None`` = no answer counts as an outcome)."""
-    support = sorted({str(a) for a in [*p_answers, *q_answers]})
+    of answers seen (``None`` = no answer counts as an outcome). Answers that grade as equal
+    (``18``, ``$18``, ``18.0``) are one outcome."""
+    reps: list[str] = []
+
+    def outcome(a: str | None) -> str:
+        if a is None:
+            return "None"
+        for r in reps:
+            if same_answer(a, r):
+                return r
+        reps.append(a)
+        return a
+
+    p_out, q_out = [outcome(a) for a in p_answers], [outcome(a) for a in q_answers]
+    support = sorted({*p_out, *q_out})
     if not support or not p_answers or not q_answers:
         return float("nan")
-    p, q = Counter(str(a) for a in p_answers), Counter(str(a) for a in q_answers)
+    p, q = Counter(p_out), Counter(q_out)
     zp, zq = len(p_answers) + len(support), len(q_answers) + len(support)
     return float(sum(((p[s] + 1) / zp) * math.log(((p[s] + 1) / zp) / ((q[s] + 1) / zq))
                      for s in support))
