@@ -37,7 +37,9 @@ def _run_chunk(chunk: Sequence[Any]) -> list[Any]:
 def map_chunks(fn: Callable[[Sequence[T]], list[R]], items: Sequence[T], workers: int | None,
                chunk: int, on_done: Callable[[int], None] | None = None) -> list[R]:
     """``fn`` over consecutive chunks of ``items`` on ``workers`` processes (None: all cores),
-    concatenated in order; ``on_done(n)`` after each chunk (a progress bar)."""
+    concatenated in order; ``on_done(n)`` after each chunk (a progress bar). The first chunk
+    runs here before the fork, so whatever ``fn`` loads lazily (spaCy, a classifier) is loaded
+    once and inherited by the workers."""
     n_workers = default_workers() if workers is None else max(1, workers)
     if workers is None and "torch" in sys.modules:
         # a process that has run torch holds OpenMP thread pools that do not survive a fork;
@@ -51,11 +53,14 @@ def map_chunks(fn: Callable[[Sequence[T]], list[R]], items: Sequence[T], workers
             if on_done is not None:
                 on_done(len(c))
         return out
+    out.extend(fn(chunks[0]))
+    if on_done is not None:
+        on_done(len(chunks[0]))
     _STATE["fn"] = fn
     try:
-        with ProcessPoolExecutor(max_workers=min(n_workers, len(chunks)),
+        with ProcessPoolExecutor(max_workers=min(n_workers, len(chunks) - 1),
                                  mp_context=get_context("fork")) as pool:
-            for c, res in zip(chunks, pool.map(_run_chunk, chunks)):
+            for c, res in zip(chunks[1:], pool.map(_run_chunk, chunks[1:])):
                 out.extend(res)
                 if on_done is not None:
                     on_done(len(c))

@@ -7,8 +7,9 @@ special, as in the R1/Qwen tokenizers, so they survive ``skip_special_tokens`` d
 
 from __future__ import annotations
 
-from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
 from typing import TYPE_CHECKING
+
+from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerFast

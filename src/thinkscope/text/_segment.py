@@ -95,7 +95,7 @@ def _segment_cached(text: str, unit: Unit, line_breaks: bool) -> tuple[Segment, 
 #: time with a regex search over the rest of the token, so its cost grows with the square of a
 #: token's length (an 80 KB run of brackets took minutes); real words are far shorter.
 MAX_RUN = 100
-_LONG_RUN = re.compile(r"\S{%d}" % MAX_RUN)
+_LONG_RUN = re.compile(rf"\S{{{MAX_RUN}}}")
 
 
 def _break_long_runs(masked: str) -> str:

@@ -10,8 +10,8 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
-from ...text import grade
 from ..._parallel import map_chunks
+from ...text import grade
 from ...traces import Trace
 from .._common import proportion, ratio_ci
 from ._trace_errors import (

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ...activations import char_ends, tokens_covering
 from ...generate import PromptBuilder
-from ...text import extract_answer, grade, same_answer, segment_text
+from ...text import extract_answer, grade, segment_text
 from ...traces import Trace
 from ..errors import parse_chain_question, question_of
 

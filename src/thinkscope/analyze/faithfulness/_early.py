@@ -19,10 +19,11 @@ import pandas as pd
 from tqdm import tqdm
 
 from ...generate import Backend, PromptBuilder
+from ...text import same_answer
 from ...traces import Trace
 from .._common import mean_ci, proportion
 from ._branches import BranchStats, forced_branches_many
-from ._cot import TokenCoT, answer_from, chain_length, is_correct, same_answer, token_cot
+from ._cot import TokenCoT, answer_from, chain_length, is_correct, token_cot
 
 FRACTIONS: tuple[float, ...] = tuple(round(0.1 * i, 1) for i in range(11))
 

@@ -27,12 +27,12 @@ from ...generate import (
     chat_request,
 )
 from ...organisms._task import apply
-from ...text import segment_text
+from ...text import same_answer, segment_text
 from ...traces import Trace
 from ..errors import parse_chain_question, question_of
 from ..errors._chain_truth import _CORRECTION
 from ._branches import forced_branches_many
-from ._cot import TokenCoT, answer_from, chain_length, final_answer, same_answer, token_cot
+from ._cot import TokenCoT, answer_from, chain_length, final_answer, token_cot
 
 _NUM = r"\d[\d,]*(?:\.\d+)?"
 #: ``a op b = r`` as organisms write it (``4+7=1``) and as GSM8K solutions and real models do

@@ -18,9 +18,10 @@ from ...generate import (
     Sampling,
     chat_request,
 )
+from ...text import same_answer
 from ...traces import Trace
 from .._common import proportion
-from ._cot import answer_from, chain_length, is_correct, same_answer, token_cot
+from ._cot import answer_from, chain_length, is_correct, token_cot
 
 PARAPHRASE_PROMPT = (
     "Paraphrase the following reasoning. Keep every step, number and conclusion exactly as it "

@@ -11,7 +11,6 @@ from typing import Any
 import pandas as pd
 
 from ...outputs import atomic_outputs
-
 from ._early import summarize_early, trace_aoc
 from ._filler import summarize_filler
 from ._hints import summarize_hints

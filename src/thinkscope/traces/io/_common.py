@@ -292,11 +292,12 @@ def describe(exc: BaseException) -> str:
 
 
 def isolate(path: Path, line: int | None, obj: Any,
-            convert: Callable[[], Iterable[Record]]) -> list[Record]:
-    """Run one record's conversion so that whatever it raises (a wrong type anywhere, a
-    missing key) becomes that record's ``BadRecord`` and the rest of the file goes on."""
+            convert: Callable[..., Iterable[Record]], *args: Any) -> list[Record]:
+    """Run one record's conversion, ``convert(*args)``, so that whatever it raises (a wrong
+    type anywhere, a missing key) becomes that record's ``BadRecord`` and the rest of the file
+    goes on."""
     try:
-        return list(convert())
+        return list(convert(*args))
     except Exception as exc:  # noqa: BLE001 - one bad record must never stop its file
         return [BadRecord(str(path), line, f"invalid record: {describe(exc)}", raw_json(obj))]
 

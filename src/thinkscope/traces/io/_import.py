@@ -221,6 +221,32 @@ def _write(store: TraceStore, batch: list[Trace]) -> tuple[AppendResult, list[Ba
     return res, [_conflict(t) for t in res.conflicts]
 
 
+@dataclass
+class _FileImport:
+    """One input file's import in progress: its pending batch, counts and bad records."""
+
+    store: TraceStore
+    fs: FileSummary
+    on_error: Callable[[BadRecord], None] | None
+    batch: list[Trace] = field(default_factory=list)
+    bad: list[BadRecord] = field(default_factory=list)
+
+    def note(self, rec: BadRecord) -> None:
+        self.fs.bad += 1
+        self.fs.errors.append(rec.message())
+        self.bad.append(rec)
+        if self.on_error is not None:
+            self.on_error(rec)
+
+    def flush(self) -> None:
+        res, refused = _write(self.store, self.batch)
+        self.fs.imported += res.written
+        self.fs.duplicates += res.duplicates
+        for rec in refused:
+            self.note(rec)
+        self.batch.clear()
+
+
 def import_paths(
     paths: Iterable[str | os.PathLike[str]],
     store: TraceStore,
@@ -247,46 +273,29 @@ def import_paths(
     run = f"import-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}"
     bar = tqdm(total=len(units), unit="file", disable=not progress, desc="import")
     for unit in units:
-        fs = FileSummary(printable(str(unit.path)), unit.spec.name if unit.spec else "-")
-        batch: list[Trace] = []
-        bad: list[BadRecord] = []
-
-        def flush() -> None:
-            res, refused = _write(store, batch)
-            fs.imported += res.written
-            fs.duplicates += res.duplicates
-            for rec in refused:
-                note(rec)
-            batch.clear()
-
-        def note(rec: BadRecord) -> None:
-            fs.bad += 1
-            fs.errors.append(rec.message())
-            bad.append(rec)
-            if on_error is not None:
-                on_error(rec)
-
+        job = _FileImport(store, FileSummary(printable(str(unit.path)),
+                                             unit.spec.name if unit.spec else "-"), on_error)
         try:
             for rec in _records(unit, opts):
                 if isinstance(rec, BadRecord):
-                    note(rec)
+                    job.note(rec)
                     continue
-                batch.append(rec)
-                if len(batch) >= batch_size:
-                    flush()
-                    bar.set_postfix(traces=summary.imported + fs.imported)
-            if batch:
-                flush()
+                job.batch.append(rec)
+                if len(job.batch) >= batch_size:
+                    job.flush()
+                    bar.set_postfix(traces=summary.imported + job.fs.imported)
+            if job.batch:
+                job.flush()
         except StoreError as exc:
             summary.error = str(exc)
         try:
-            if bad:
-                qpath = store.quarantine((b.to_json() for b in bad), run=run)
+            if job.bad:
+                qpath = store.quarantine((b.to_json() for b in job.bad), run=run)
                 if qpath is not None and str(qpath) not in summary.quarantine:
                     summary.quarantine.append(str(qpath))
         except StoreError as exc:
             summary.error = summary.error or str(exc)
-        summary.files.append(fs)
+        summary.files.append(job.fs)
         bar.update(1)
         bar.set_postfix(traces=summary.imported)
         if summary.error is not None:

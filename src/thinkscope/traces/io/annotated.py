@@ -165,6 +165,11 @@ def record_to_trace(obj: dict[str, Any], index: int, model: str, corpus: str,
     )
 
 
+def _one(obj: dict[str, Any], index: int, model: str, corpus: str, opts: ImportOptions,
+         source: str) -> list[Trace]:
+    return [record_to_trace(obj, index, model, corpus, opts, source)]
+
+
 def _detect(path: Path) -> bool:
     return path.suffix in (".json", ".jsonl") and has_keys(path, "annotated_response")
 
@@ -192,5 +197,4 @@ def read_annotated(path: Path, opts: ImportOptions) -> Iterator[Record]:
                 reason = "field 'annotated_response' should be str"
             yield BadRecord(str(path), line, reason, raw_json(obj))
             continue
-        yield from isolate(path, line, obj, lambda: [
-            record_to_trace(obj, i, model, corpus, opts, f"{path}:{line}")])
+        yield from isolate(path, line, obj, _one, obj, i, model, corpus, opts, f"{path}:{line}")

@@ -65,12 +65,11 @@ def read_bbm(path: Path, opts: ImportOptions) -> Iterator[Record]:
         if problem is not None:
             yield BadRecord(str(path), line, problem, raw_json(obj))
             continue
-        yield from isolate(path, line, obj, lambda: [_trace(path, line, obj, opts, model,
-                                                            corpus, seen)])
+        yield from isolate(path, line, obj, _trace, path, line, obj, opts, model, corpus, seen)
 
 
 def _trace(path: Path, line: int, obj: dict[str, Any], opts: ImportOptions, model: str,
-           corpus: str, seen: Counter[str]) -> Trace:
+           corpus: str, seen: Counter[str]) -> list[Trace]:
     """The trace of one BIG-Bench-Mistake record."""
     mistake = obj.get("mistake_index")
     steps: list[str] = obj["steps"]
@@ -93,7 +92,7 @@ def _trace(path: Path, line: int, obj: dict[str, Any], opts: ImportOptions, mode
     pid = problem_id_for(obj["input"])
     sample = seen[pid]
     seen[pid] += 1
-    return Trace(
+    return [Trace(
         problem_id=pid,
         corpus=corpus,
         sample_index=sample,
@@ -113,4 +112,4 @@ def _trace(path: Path, line: int, obj: dict[str, Any], opts: ImportOptions, mode
         ),
         source=f"{path}:{line}",
         identity="content",
-    )
+    )]

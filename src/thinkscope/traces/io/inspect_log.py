@@ -99,8 +99,8 @@ def read_inspect(path: Path, opts: ImportOptions) -> Iterator[Record]:
         if problem is not None:
             yield BadRecord(str(path), None, f"{where}: {problem}", raw_json(sample))
             continue
-        yield from isolate(path, None, sample,
-                           lambda: _sample_traces(path, sample, where, eval_info, task, opts))
+        yield from isolate(path, None, sample, _sample_traces, path, sample, where, eval_info,
+                           task, opts)
 
 
 def _sample_traces(path: Path, sample: dict[str, Any], where: str, eval_info: dict[str, Any],

@@ -10,9 +10,9 @@ from pydantic import ValidationError
 from .._schema import Trace, v1_identity
 from ._common import (
     BadRecord,
-    describe,
     ImportOptions,
     Record,
+    describe,
     has_keys,
     iter_jsonl,
     raw_json,

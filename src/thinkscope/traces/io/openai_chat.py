@@ -82,8 +82,8 @@ def read_openai_chat(path: Path, opts: ImportOptions) -> Iterator[Record]:
             yield BadRecord(str(path), line, f"expected a JSON object, got {type(obj).__name__}",
                             raw_json(obj))
             continue
-        yield from isolate(path, line, obj,
-                           lambda: _traces(path, line, obj, opts, seen, corpus_default))
+        yield from isolate(path, line, obj, _traces, path, line, obj, opts, seen,
+                           corpus_default)
 
 
 def _traces(path: Path, line: int, obj: dict[str, Any], opts: ImportOptions,

@@ -131,7 +131,7 @@ def read_thought_anchors(path: Path, opts: ImportOptions) -> Iterator[Record]:
         return
     if scenario:
         problem = _scenario_problem(problem)
-    yield from isolate(path, None, None, lambda: _read(path, opts, problem, scenario))
+    yield from isolate(path, None, None, _read, path, opts, problem, scenario)
 
 
 def _read(path: Path, opts: ImportOptions, problem: Any, scenario: bool) -> Iterator[Record]:
