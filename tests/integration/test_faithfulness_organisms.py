@@ -74,6 +74,13 @@ def test_cached_branching_equals_reencoding(organisms: dict[str, Organism]) -> N
     cached = forced_branches_many(org.backend, jobs, suffix, 6, cached=True)
     naive = forced_branches_many(org.backend, jobs, suffix, 6, cached=False)
     assert cached == naive
+    # a KV budget of ~5 rows of the longest prefix: every prefix's cuts split over batches
+    from thinkscope.analyze.faithfulness._branches import kv_bytes_per_token
+
+    width = max(len(p) for p, _ in jobs)
+    small = forced_branches_many(org.backend, jobs, suffix, 6, cached=True,
+                                 max_cache_bytes=kv_bytes_per_token(org.backend) * width * 5)
+    assert small == naive
     assert sum(len(k) for _, k in jobs) > 150
 
 
