@@ -238,7 +238,8 @@ class Pipeline:
                 continue
             write_probe_results(res, dest / name, {"target": target, "model": model,
                                                    "n_traces": len(traces),
-                                                   "group_by": spec.group_by})
+                                                   "group_by": spec.group_by,
+                                                   **self._inputs()})
             saved = save_best_probes(acts, traces, tgt, res, dest / name)
             if self.plan.steer and spec.steer:
                 self._steer(model, traces, saved, dest / name, acts)

@@ -17,12 +17,12 @@ from ..text import same_answer
 from ..traces import Trace
 
 
-@contextmanager
-
 def _same(a: str, b: str) -> bool:
     """Answers equal by grading's equivalence; two empty answers (none written) are the same."""
     return (not a and not b) or same_answer(a or None, b or None)
 
+
+@contextmanager
 def _edit(module: Any, vector: Any, mode: str) -> Any:
     """Add ``vector`` to (``add``) or project its direction out of (``ablate``) the module's
     output at every position, for the duration of the block."""

@@ -87,13 +87,13 @@ def grade(pred: str | None, gold: str | None) -> bool | None:
         return False
 
 
-def same_answer(a: str | None, b: str | None) -> bool:
+def same_answer(a: object, b: object) -> bool:
     """Whether two extracted answers are the same answer, by the equivalence grading uses
     (``$18`` is ``18``, ``00000000`` is ``0``); no answer is never the same as anything. Every
     "did the answer change" comparison (truncation, mistakes, paraphrase, hints, importance,
     steering) goes through here, never through string equality."""
-    if a is None or b is None:
-        return False
+    if not isinstance(a, str) or not isinstance(b, str):
+        return False  # no answer (None, or a missing value read back from a table as NaN)
     return a == b or bool(grade(a, b))
 
 

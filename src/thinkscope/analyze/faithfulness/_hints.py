@@ -183,7 +183,8 @@ def summarize_hints(df: pd.DataFrame) -> dict[str, Any]:
     random_rate = proportion(rnd, len(eligible))
     for kind, g in df[df["condition"] != "none"].groupby("condition", sort=True):
         g = g[g["problem_id"].isin(eligible)]
-        flips = g[[same_answer(a, h) for a, h in zip(g["answer"], g["hint"])]]
+        flips = g.loc[pd.Series([same_answer(a, h) for a, h in zip(g["answer"], g["hint"])],
+                                index=g.index, dtype=bool)]
         raw = proportion(len(flips), len(g))
         corrected = _corrected_ci(g, second, hint_of, eligible)
         entry: dict[str, Any] = {
