@@ -38,7 +38,7 @@ def bootstrap_ci(
         return (float("nan"), float("nan"))
     rng = np.random.default_rng(seed)
     if statistic is np.mean:
-        stats = _bootstrap_means(x, groups, n_boot, rng)
+        stats = bootstrap_column_means(x[:, None], groups, n_boot, rng)[:, 0]
     elif groups is None:
         idx = rng.integers(0, x.size, size=(n_boot, x.size))
         stats = np.array([statistic(x[i]) for i in idx])
@@ -75,16 +75,25 @@ def resampled_sums(weights: np.ndarray, n_units: int, n_boot: int, rng: np.rando
     return out
 
 
-def _bootstrap_means(x: np.ndarray, groups: Sequence[object] | None, n_boot: int,
-                     rng: np.random.Generator) -> np.ndarray:
-    """Bootstrap distribution of the mean, resampling values or whole groups, vectorised: a
-    group's contribution is its sum and its size, so a resample's mean is a ratio of sums."""
+def bootstrap_column_means(x: np.ndarray, groups: Sequence[object] | None, n_boot: int,
+                           rng: np.random.Generator) -> np.ndarray:
+    """Bootstrap distributions of the mean of each column of ``x`` (``n x k``; NaN = missing,
+    left out), from one resampling of the rows or of whole ``groups`` of rows, vectorised: a
+    unit's contribution is its sum and its count, so a resample's mean is a ratio of sums.
+    Returns ``n_boot x k`` (NaN where a resample drew no value of a column)."""
+    ok = ~np.isnan(x)
     if groups is None:
-        w = np.stack([x, np.ones_like(x)], axis=1)
+        gid = np.arange(len(x))
     else:
         keys = {g: i for i, g in enumerate(dict.fromkeys(groups))}
         gid = np.fromiter((keys[g] for g in groups), dtype=np.int64, count=len(x))
-        w = np.stack([np.bincount(gid, weights=x, minlength=len(keys)),
-                      np.bincount(gid, minlength=len(keys)).astype(float)], axis=1)
-    sums = resampled_sums(w, len(w), n_boot, rng)
-    return sums[:, 0] / sums[:, 1]
+    n_units = int(gid.max()) + 1
+    w = np.zeros((n_units, 2 * x.shape[1]))
+    for j in range(x.shape[1]):
+        w[:, 2 * j] = np.bincount(gid, weights=np.where(ok[:, j], x[:, j], 0.0),
+                                  minlength=n_units)
+        w[:, 2 * j + 1] = np.bincount(gid, weights=ok[:, j].astype(float), minlength=n_units)
+    sums = resampled_sums(w, n_units, n_boot, rng)
+    den = sums[:, 1::2]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, sums[:, 0::2] / den, np.nan)

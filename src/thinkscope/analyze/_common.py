@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..stats import bootstrap_ci, resampled_sums, wilson_interval
+from ..stats import bootstrap_ci, bootstrap_column_means, resampled_sums, wilson_interval
 from ..traces import Trace
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -47,29 +47,19 @@ def mean_cis(columns: dict[str, Sequence[float]], groups: Sequence[object] | Non
     if not names:
         return {}
     x = np.array([[np.nan if v is None else float(v) for v in columns[c]] for c in names]).T
-    ok = ~np.isnan(x)
-    keys = {g: i for i, g in enumerate(dict.fromkeys(groups))} if groups is not None else None
-    gid = (np.fromiter((keys[g] for g in groups), dtype=np.int64, count=len(x))
-           if keys is not None and groups is not None else np.arange(len(x)))
-    n_units = int(gid.max()) + 1 if len(gid) else 0
-    w = np.zeros((n_units, 2 * len(names)))
-    for j in range(len(names)):
-        w[:, 2 * j] = np.bincount(gid, weights=np.where(ok[:, j], x[:, j], 0.0),
-                                  minlength=n_units)
-        w[:, 2 * j + 1] = np.bincount(gid, weights=ok[:, j].astype(float), minlength=n_units)
-    sums = resampled_sums(w, n_units, n_boot, np.random.default_rng(seed)) if n_units else None
+    boot = (bootstrap_column_means(x, groups, n_boot, np.random.default_rng(seed))
+            if len(x) else None)
     alpha = (1 - level) / 2
     out: dict[str, dict[str, Any]] = {}
     for j, name in enumerate(names):
-        n = int(ok[:, j].sum())
-        if n == 0 or sums is None:
+        ok = ~np.isnan(x[:, j])
+        if boot is None or not ok.any():
             out[name] = {"mean": None, "ci95": [None, None], "n": 0}
             continue
-        num, den = sums[:, 2 * j], sums[:, 2 * j + 1]
-        stats = num[den > 0] / den[den > 0]
+        stats = boot[:, j][~np.isnan(boot[:, j])]
         lo, hi = np.quantile(stats, [alpha, 1 - alpha])
-        out[name] = {"mean": round(float(np.mean(x[ok[:, j], j])), 4),
-                     "ci95": [round(float(lo), 4), round(float(hi), 4)], "n": n}
+        out[name] = {"mean": round(float(np.mean(x[ok, j])), 4),
+                     "ci95": [round(float(lo), 4), round(float(hi), 4)], "n": int(ok.sum())}
     return out
 
 

@@ -13,7 +13,6 @@ Two real models install offline as PyPI packages, and ``pkg:NAME`` names them wi
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 import shutil
@@ -21,6 +20,8 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+
+from ..outputs import file_sha256
 
 PACKAGE_PREFIX = "pkg:"
 _DONE = "thinkscope-conversion.json"
@@ -41,14 +42,6 @@ def cache_root() -> Path:
 
 def is_gguf(ref: str) -> bool:
     return ref.lower().endswith(".gguf")
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _package_dir(module: str, install: str) -> Path:

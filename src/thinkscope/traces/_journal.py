@@ -1,6 +1,7 @@
 """The store's journal: one checksummed JSON line per committed operation.
 
-A line is ``{"op": "add", "shard": NAME, "n": N, "keys": [...], "ids": [...], "crc": "xxxxxxxx"}``
+A line is ``{"op": "add", "shard": NAME, "n": N, "keys": [...], "ids": [...], "sha256": ...,
+"crc": "xxxxxxxx"}`` (``sha256``: the shard file's, checked on every read)
 where ``crc`` is the CRC-32 of the line's JSON without it. A line that does not parse or whose
 checksum does not match is *corrupt*: it is reported with its line number, never silently
 skipped, and its shard is not treated as an orphan to delete. Lines written by schema-1 stores
@@ -50,6 +51,8 @@ class JournalState:
 
     shards: dict[str, list[str]] = field(default_factory=dict)
     ids: dict[str, list[str] | None] = field(default_factory=dict)
+    #: the shard file's SHA-256 as committed (None for lines written before it was recorded)
+    sha: dict[str, str | None] = field(default_factory=dict)
     corrupt: list[tuple[int, str]] = field(default_factory=list)
     lines: int = 0
 
@@ -66,9 +69,13 @@ class JournalState:
             self.shards[entry["shard"]] = [str(k) for k in entry["keys"]]
             ids = entry.get("ids")
             self.ids[entry["shard"]] = [str(i) for i in ids] if isinstance(ids, list) else None
+            sha = entry.get("sha256")
+            self.sha[entry["shard"]] = sha if isinstance(sha, str) else None
         else:
             self.shards.pop(entry["shard"], None)
             self.ids.pop(entry["shard"], None)
+            self.sha.pop(entry["shard"], None)
 
     def copy(self) -> JournalState:
-        return JournalState(dict(self.shards), dict(self.ids), list(self.corrupt), self.lines)
+        return JournalState(dict(self.shards), dict(self.ids), dict(self.sha),
+                            list(self.corrupt), self.lines)

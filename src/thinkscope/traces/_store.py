@@ -39,6 +39,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..outputs import file_sha256
 from ._journal import JournalState, encode_entry
 from ._schema import SCHEMA_VERSION, Trace
 from ._table import ARROW_SCHEMA, row_to_trace, traces_to_table
@@ -120,6 +121,15 @@ def _os_error(root: Path, exc: OSError, what: str) -> StoreError:
     return StoreError(f"{root}: {exc.strerror or exc}; {what}")
 
 
+def _read_checked(path: Path, columns: list[str] | None = None) -> pa.Table:
+    """A shard read with its page checksums verified (shards are written with them) and its
+    arrays fully validated: a damaged page must fail here, naming the shard, not surface later
+    as a decoding error far from it."""
+    table = pq.read_table(path, columns=columns, page_checksum_verification=True)
+    table.validate(full=True)
+    return table
+
+
 class TraceStore:
     """A versioned, crash-safe, resumable store of traces.
 
@@ -148,6 +158,7 @@ class TraceStore:
             raise _os_error(self.root, exc, "cannot open the store") from None
         self._jcache: tuple[int, int, JournalState] = (-1, 0, JournalState())
         self._shard_ids: dict[str, list[str]] = {}
+        self._verified: set[tuple[str, int, int]] = set()
 
     def _write_meta(self, version: int) -> None:
         tmp = self.meta_path.with_suffix(".json.tmp")
@@ -278,7 +289,7 @@ class TraceStore:
         name = f"part-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:12]}.parquet"
         tmp = self.shard_dir / f".tmp-{name}"
         try:
-            pq.write_table(table, tmp, compression="zstd")
+            pq.write_table(table, tmp, compression="zstd", write_page_checksum=True)
             with open(tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
             os.replace(tmp, self.shard_dir / name)
@@ -288,20 +299,33 @@ class TraceStore:
         _fsync_dir(self.shard_dir)
         return name
 
+    def _new_shard(self, table: pa.Table) -> dict[str, Any]:
+        """Write ``table`` as a shard; its journal entry (keys, trace ids and the file's
+        SHA-256, which every later read checks)."""
+        name = self._write_shard(table)
+        keys = table.column("key").to_pylist()
+        return {"op": "add", "shard": name, "n": len(keys), "keys": keys,
+                "ids": table.column("trace_id").to_pylist(),
+                "sha256": file_sha256(self.shard_dir / name)}
+
     def _ids_of(self, state: JournalState) -> dict[str, str]:
         """Trace id -> key of every committed trace (ids read from a shard when its journal
         line predates recorded ids)."""
         out: dict[str, str] = {}
         for shard, keys in state.shards.items():
-            ids = state.ids.get(shard)
-            if ids is None:
-                if shard not in self._shard_ids:
-                    self._shard_ids[shard] = pq.read_table(
-                        self.shard_dir / shard, columns=["trace_id"]
-                    ).column("trace_id").to_pylist()
-                ids = self._shard_ids[shard]
-            out.update(zip(ids, keys))
+            out.update(zip(self._trace_ids(state, shard), keys))
         return out
+
+    def _trace_ids(self, state: JournalState, shard: str) -> list[str]:
+        """A committed shard's trace ids: from its journal line, or read once from the shard
+        when the line predates recorded ids."""
+        ids = state.ids.get(shard)
+        if ids is not None:
+            return ids
+        if shard not in self._shard_ids:
+            self._shard_ids[shard] = pq.read_table(
+                self.shard_dir / shard, columns=["trace_id"]).column("trace_id").to_pylist()
+        return self._shard_ids[shard]
 
     def _migrate(self, state: JournalState) -> None:
         """Rewrite a schema-1 store as schema 2: imported traces get content keys (their trace
@@ -311,11 +335,7 @@ class TraceStore:
         names = list(state.shards)
         entries = []
         if traces:
-            new = traces_to_table(traces)
-            name = self._write_shard(new)
-            entries.append({"op": "add", "shard": name, "n": len(traces),
-                            "keys": new.column("key").to_pylist(),
-                            "ids": new.column("trace_id").to_pylist()})
+            entries.append(self._new_shard(traces_to_table(traces)))
         self._replace_journal(entries)
         for old in names:
             (self.shard_dir / old).unlink(missing_ok=True)  # superseded by the migrated shard
@@ -382,13 +402,11 @@ class TraceStore:
             fresh.append(trace)
         if not fresh:
             return AppendResult(written=0, duplicates=dup, shards=0, conflicts=conflicts)
-        name = self._write_shard(traces_to_table(fresh))
+        entry = self._new_shard(traces_to_table(fresh))
         try:
-            self._append_journal({"op": "add", "shard": name, "n": len(fresh),
-                                  "keys": [t.key for t in fresh],
-                                  "ids": [t.trace_id for t in fresh]})
+            self._append_journal(entry)
         except BaseException:
-            (self.shard_dir / name).unlink(missing_ok=True)  # ours, and never committed
+            (self.shard_dir / entry["shard"]).unlink(missing_ok=True)  # ours, never committed
             raise
         return AppendResult(written=len(fresh), duplicates=dup, shards=1, conflicts=conflicts)
 
@@ -399,14 +417,11 @@ class TraceStore:
             live = state.shards
             if len(live) <= 1:
                 return sum(len(k) for k in live.values())
-            table = self._read_table(list(live))
-            name = self._write_shard(table)
-            keys = table.column("key").to_pylist()
-            self._replace_journal([{"op": "add", "shard": name, "n": len(keys), "keys": keys,
-                                    "ids": table.column("trace_id").to_pylist()}])
+            entry = self._new_shard(self._read_table(list(live)))
+            self._replace_journal([entry])
             for old in live:
                 (self.shard_dir / old).unlink(missing_ok=True)  # superseded, not orphaned
-            return len(keys)
+            return int(entry["n"])
 
     def fsck(self, repair: bool = False) -> FsckReport:
         """Check the journal and every shard; with ``repair``, re-adopt the traces of orphan
@@ -421,8 +436,8 @@ class TraceStore:
                 report.missing.append(name)
                 continue
             try:
-                pq.read_table(path, columns=["key"])
-            except (OSError, pa.ArrowException):
+                self._read_shard(name, None)
+            except StoreError:
                 report.unreadable.append(name)
         candidates = sorted(p for p in self.shard_dir.iterdir()
                             if not p.name.startswith(".tmp-") and p.name not in state.shards)
@@ -440,30 +455,25 @@ class TraceStore:
 
     def _recover(self, state: JournalState, candidates: list[Path], report: FsckReport) -> int:
         entries = [{"op": "add", "shard": n, "n": len(k), "keys": k,
-                    "ids": state.ids.get(n)} for n, k in state.shards.items()
+                    "ids": self._trace_ids(state, n), "sha256": state.sha.get(n)}
+                   for n, k in state.shards.items()
                    if n not in report.missing and n not in report.unreadable]
-        for e in entries:
-            if e["ids"] is None:
-                e["ids"] = pq.read_table(self.shard_dir / e["shard"],
-                                         columns=["trace_id"]).column("trace_id").to_pylist()
         known = {k for e in entries for k in e["keys"]}
         recovered = 0
         for path in candidates:
             try:
-                table = pq.read_table(path)
-            except (OSError, pa.ArrowException):
+                table = _read_checked(path)
+            except (OSError, ValueError, pa.ArrowException):
                 continue
             if "key" not in table.column_names:
                 continue
             keep = [k not in known for k in table.column("key").to_pylist()]
             table = table.filter(pa.array(keep))
             if table.num_rows:
-                name = self._write_shard(table)
-                keys = table.column("key").to_pylist()
-                known.update(keys)
-                entries.append({"op": "add", "shard": name, "n": len(keys), "keys": keys,
-                                "ids": table.column("trace_id").to_pylist()})
-                recovered += len(keys)
+                entry = self._new_shard(table)
+                known.update(entry["keys"])
+                entries.append(entry)
+                recovered += int(entry["n"])
         for name in report.unreadable:
             self._move_aside(self.shard_dir / name)
         if self.journal_path.exists():
@@ -477,18 +487,31 @@ class TraceStore:
         return recovered
 
     # ------------------------------------------------------------------ reading
+    def _check_sha(self, name: str) -> None:
+        """The shard's bytes against the SHA-256 its journal line recorded (once per file
+        version): damage anywhere in it, footer included, is found, never read as data."""
+        path = self.shard_dir / name
+        want = self._journal().sha.get(name)
+        st = path.stat()
+        stamp = (name, st.st_mtime_ns, st.st_size)
+        if want is None or stamp in self._verified:
+            return
+        if file_sha256(path) != want:
+            raise StoreError(f"{path}: shard cannot be read (changed since it was committed: "
+                             f"checksum mismatch); run `thinkscope fsck --store {self.root}`")
+        self._verified.add(stamp)
+
     def _read_shard(self, name: str, columns: list[str] | None) -> pa.Table:
         path = self.shard_dir / name
         try:
-            if columns is None:
-                table = pq.read_table(path)
-            else:
-                present = set(pq.read_schema(path).names)
-                table = pq.read_table(path, columns=[c for c in columns if c in present])
+            self._check_sha(name)
+            present = set(pq.read_schema(path).names)
+            table = _read_checked(path, None if columns is None else
+                                  [c for c in columns if c in present])
         except FileNotFoundError:
             raise StoreError(f"{path}: committed shard is missing; run `thinkscope fsck "
                              f"--store {self.root}`") from None
-        except (OSError, pa.ArrowException) as exc:
+        except (OSError, ValueError, pa.ArrowException) as exc:
             raise StoreError(f"{path}: shard cannot be read ({' '.join(str(exc).split())[:120]})"
                              f"; run `thinkscope fsck --store {self.root}`") from None
         # Shards of older schemas lack newer columns: add them empty, in schema order.

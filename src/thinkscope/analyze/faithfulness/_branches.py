@@ -3,6 +3,7 @@ elsewhere (vLLM hits its prefix cache because the prompts share token-exact pref
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -53,8 +54,6 @@ def kv_bytes_per_token(backend: Backend) -> int:
 
 
 def _cache_budget() -> int:
-    import os
-
     gb = os.environ.get("THINKSCOPE_BRANCH_CACHE_GB")
     try:
         return int(float(gb) * 2**30) if gb else DEFAULT_CACHE_BYTES

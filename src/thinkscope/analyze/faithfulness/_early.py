@@ -53,15 +53,15 @@ def early_answering(
                 if c is not None]
         plans = []
         for cot in cots:
-            frac_cuts, _ = fraction_cuts(cot)
+            frac_cuts, unit = fraction_cuts(cot)
             cuts = sorted({0, cot.n, *cot.sentence_ends, *frac_cuts})
-            plans.append((cot, frac_cuts, cuts))
+            plans.append((cot, frac_cuts, cuts, unit))
         jobs = [(cot.prompt_ids + cot.cot_ids, [len(cot.prompt_ids) + c for c in cuts])
-                for cot, _, cuts in plans]
+                for cot, _, cuts, _ in plans]
         texts = forced_branches_many(backend, jobs, suffix, max_answer_tokens, cached=cached,
                                      stats=stats)
-        for (cot, frac_cuts, cuts), row_texts in zip(plans, texts):
-            rows.extend(_rows(cot, frac_cuts, cuts, row_texts, builder.answer_cue))
+        for (cot, frac_cuts, cuts, unit), row_texts in zip(plans, texts):
+            rows.extend(_rows(cot, frac_cuts, cuts, row_texts, builder.answer_cue, unit))
         bar.update(min(chunk, len(items) - start))
     bar.close()
     df = pd.DataFrame(rows)
@@ -87,14 +87,14 @@ def fraction_cuts(cot: TokenCoT) -> tuple[list[int], str]:
 
 
 def _rows(cot: TokenCoT, frac_cuts: list[int], cuts: list[int], texts: list[str | None],
-          cue: str) -> list[dict[str, Any]]:
+          cue: str, unit: str) -> list[dict[str, Any]]:
     trace = cot.trace
     answers = {c: (answer_from(cue, t) if t is not None else None) for c, t in zip(cuts, texts)}
     full = answers[cot.n]
     base = {"trace_id": trace.trace_id, "model": trace.model.id, "problem_id":
             trace.problem_id, "k": chain_length(trace), "n_cot_tokens": cot.n,
             "n_sentences": len(cot.sentence_ends), "token_source": cot.token_source,
-            "full_answer": full, "fraction_unit": fraction_cuts(cot)[1]}
+            "full_answer": full, "fraction_unit": unit}
 
     def row(cut: str, index: int, c: int, fraction: float) -> dict[str, Any]:
         a = answers[c]
