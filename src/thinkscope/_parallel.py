@@ -4,6 +4,12 @@ The text analyzers are CPU-bound Python (spaCy tokenizing, regexes, exact arithm
 threads do not help; worker processes are forked (Linux) so they inherit the loaded detector
 and spaCy pipeline instead of unpickling them per task. Small inputs run inline: forking costs
 more than it saves below a few chunks.
+
+For stores larger than one machine handles, ``executor="ray"`` sends the same chunks through
+Ray Data to the actors of a Ray cluster (``ray.init()`` connects to a running one, else starts a
+local one), as ``generate --workers`` does; the function is shipped once per actor, so lazily
+loaded state (spaCy, a classifier) is loaded once per actor, and results come back in input
+order.
 """
 
 from __future__ import annotations
@@ -34,12 +40,22 @@ def _run_chunk(chunk: Sequence[Any]) -> list[Any]:
     return list(_STATE["fn"](chunk))
 
 
+#: where chunks run: forked processes on this machine, or the actors of a Ray cluster
+EXECUTORS = ("local", "ray")
+
+
 def map_chunks(fn: Callable[[Sequence[T]], list[R]], items: Sequence[T], workers: int | None,
-               chunk: int, on_done: Callable[[int], None] | None = None) -> list[R]:
+               chunk: int, on_done: Callable[[int], None] | None = None,
+               executor: str = "local") -> list[R]:
     """``fn`` over consecutive chunks of ``items`` on ``workers`` processes (None: all cores),
     concatenated in order; ``on_done(n)`` after each chunk (a progress bar). The first chunk
     runs here before the fork, so whatever ``fn`` loads lazily (spaCy, a classifier) is loaded
-    once and inherited by the workers."""
+    once and inherited by the workers. ``executor="ray"``: on ``workers`` Ray actors instead
+    (None: one per CPU of the cluster)."""
+    if executor not in EXECUTORS:
+        raise ValueError(f"unknown executor {executor!r}; valid: {', '.join(EXECUTORS)}")
+    if executor == "ray":
+        return ray_map_chunks(fn, items, workers, chunk, on_done)
     n_workers = default_workers() if workers is None else max(1, workers)
     if workers is None and "torch" in sys.modules:
         # a process that has run torch holds OpenMP thread pools that do not survive a fork;
@@ -73,3 +89,62 @@ def _start_methods() -> list[str]:
     from multiprocessing import get_all_start_methods
 
     return get_all_start_methods()
+
+
+class _RayChunkActor:
+    """A Ray Data actor: unpickles ``fn`` once, then maps it over the chunks it is given."""
+
+    def __init__(self, fn_bytes: bytes) -> None:
+        import cloudpickle
+
+        self.fn = cloudpickle.loads(fn_bytes)
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
+        import pickle
+
+        import cloudpickle
+
+        # our own chunks, pickled by the driver of this run (never data from elsewhere)
+        chunks = [pickle.loads(p) for p in batch["payload"]]  # noqa: S301
+        results = [cloudpickle.dumps(list(self.fn(c))) for c in chunks]
+        return {"index": list(batch["index"]), "result": results}
+
+
+def ray_map_chunks(fn: Callable[[Sequence[T]], list[R]], items: Sequence[T],
+                   workers: int | None, chunk: int,
+                   on_done: Callable[[int], None] | None = None) -> list[R]:
+    """``map_chunks`` on a Ray cluster through Ray Data: one row per chunk, ``workers`` actors
+    (None: one per cluster CPU), results reassembled in input order. Chunks and results travel
+    pickled, so workers need no shared file system."""
+    import pickle
+
+    try:
+        import cloudpickle
+        import ray
+    except ImportError as exc:
+        raise ImportError("executor='ray' needs ray: pip install 'thinkscope[ray]'") from exc
+    chunks = [list(items[i:i + chunk]) for i in range(0, len(items), chunk)]
+    if not chunks:
+        return []
+    if not ray.is_initialized():
+        ray.init(ignore_reinit_error=True, include_dashboard=False, log_to_driver=False)
+    if workers is None:
+        workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
+    rows = [{"index": i, "payload": pickle.dumps(c)} for i, c in enumerate(chunks)]
+    ds = ray.data.from_items(rows, override_num_blocks=len(rows))
+    ctx = ray.data.DataContext.get_current()
+    ctx.enable_progress_bars = False
+    ctx.print_on_execution_start = False
+    out: dict[int, list[R]] = {}
+    mapped = ds.map_batches(_RayChunkActor, fn_constructor_kwargs={"fn_bytes": cloudpickle
+                                                                   .dumps(fn)},
+                            batch_size=1, concurrency=min(workers, len(rows)), num_cpus=1,
+                            batch_format="numpy")
+    for row in mapped.iter_rows():
+        i = int(row["index"])
+        out[i] = cloudpickle.loads(row["result"])
+        if on_done is not None:
+            on_done(len(chunks[i]))
+    if sorted(out) != list(range(len(chunks))):  # a lost or duplicated chunk is never merged
+        raise RuntimeError(f"ray: {len(out)} of {len(chunks)} chunks came back")
+    return [r for i in range(len(chunks)) for r in out[i]]

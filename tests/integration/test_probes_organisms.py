@@ -145,8 +145,15 @@ def test_steering_along_the_answer_direction_beats_random_directions(latent: Org
     target = str(counts.index[-1])  # the rarest answer: most answers must move to reach it
     direction = probe.directions_[list(probe.classes_).index(target)]
     table, summary = steer(latent.be.model, latent.be.tokenizer, latent.traces[:200], direction,
-                           layer, alpha=1.0, n_random=6, builder=latent.builder,
+                           layer, alpha=(0.0, 1.0), n_random=6, builder=latent.builder,
                            target_answer=target, progress=False)
-    p, r = summary["probe"], summary["random"]
+    zero, one = summary["sweep"]
+    assert zero["probe"]["k"] == 0 and zero["random"]["k"] == 0  # a zero push changes nothing
+    p, r = one["probe"], one["random"]
     assert p["ci95"][0] > r["ci95"][1], summary
-    assert summary["probe_to_target"]["value"] > summary["random_to_target"]["value"]
+    assert one["probe_to_target"]["value"] > one["random_to_target"]["value"]
+    # the headline strength: the strongest whose random outputs keep their answers
+    intact = one["random_no_answer"]["value"] <= summary["unsteered_no_answer"]["value"] + 0.1
+    assert summary["alpha"] == (1.0 if intact else 0.0)
+    assert summary["probe"] == (one if intact else zero)["probe"]
+    assert len(table) == 2 * 7 * len(latent.traces[:200])

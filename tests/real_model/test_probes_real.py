@@ -63,15 +63,18 @@ def test_steering_against_random_directions(smollm2, easy_and_hard):
     hidden = smollm2.model.config.hidden_size
     direction = np.random.default_rng(0).standard_normal(hidden).astype(np.float32)
     chosen = traces[:8]
-    _, zero = steer(smollm2.model, smollm2.tokenizer, chosen, direction, layer=15, alpha=0.0,
-                    n_random=2, max_new_tokens=64, builder=builder, progress=False)
+    table, res = steer(smollm2.model, smollm2.tokenizer, chosen, direction, layer=15,
+                       alpha=(0.0, 4.0), n_random=2, max_new_tokens=64, builder=builder,
+                       progress=False)
+    zero, strong = res["sweep"]
     # adding a zero vector changes nothing: the hook edits the residual stream and only it
-    assert zero["probe"]["k"] == 0 and zero["random"]["k"] == 0
-    table, strong = steer(smollm2.model, smollm2.tokenizer, chosen, direction, layer=15,
-                          alpha=4.0, n_random=2, max_new_tokens=64, builder=builder,
-                          progress=False)
+    assert zero["alpha"] == 0.0 and zero["probe"]["k"] == 0 and zero["random"]["k"] == 0
     assert strong["probe"]["n"] == 8 and strong["random"]["n"] == 16
     # a push four times the residual norm derails the model, and the summary says how often
     assert strong["probe"]["value"] >= 0.5
     assert {"probe_no_answer", "random_no_answer"} <= set(strong)
+    # the headline is the strongest push that leaves random outputs intact: not alpha 4
+    assert strong["random_no_answer"]["value"] > res["unsteered_no_answer"]["value"] + 0.1
+    assert res["alpha"] == 0.0 and "alpha_rule" in res
+    assert len(table) == 2 * 3 * 8
     assert set(table["kind"]) == {"probe", "random"}

@@ -183,9 +183,9 @@ def extract_activations(
     Resumes when ``out`` already holds a manifest of the same settings.
     """
     import torch
-    from tqdm.auto import tqdm
 
     from ..generate import builder_for
+    from ..progress import progress_bar
 
     if random_init is not None:
         model = random_init_like(model, random_init)
@@ -214,7 +214,7 @@ def extract_activations(
         max_tokens = 2048 if device.type == "cpu" else 8192
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     token_text = _TokenText(tokenizer)
-    bar = tqdm(total=len(todo), desc="extract", unit="trace", disable=not progress)
+    bar = progress_bar(total=len(todo), desc="extract", unit="trace", disable=not progress)
     try:
         for s in range(0, len(todo), shard_traces):
             chunk = todo[s: s + shard_traces]

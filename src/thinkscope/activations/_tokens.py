@@ -112,7 +112,7 @@ def trace_tokens(trace: Trace, builder: PromptBuilder, cache: dict[int, str] | N
             comp_ids = comp_ids[:-1]
         source = "generation"
     else:
-        from ..analyze.errors import question_of
+        from ..traces import question_of
 
         prompt_ids = builder.prompt_ids(question_of(trace), open_think=True)
         body = trace.reasoning + ("\n" + THINK_CLOSE + "\n\n" + trace.answer

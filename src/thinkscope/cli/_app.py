@@ -11,6 +11,7 @@ from . import (
     export_cmd,
     generate_cmd,
     import_cmd,
+    list_cmd,
     organisms_cmd,
     probe_cmd,
     run_cmd,
@@ -33,6 +34,7 @@ app.command("fsck")(stats_cmd.fsck)
 app.command("show")(show_cmd.show)
 app.command("export")(export_cmd.export)
 app.command("generate")(generate_cmd.generate)
+app.command("list")(list_cmd.list_cmd)
 app.add_typer(organisms_cmd.app, name="organisms")
 app.add_typer(analyze_cmd.app, name="analyze")
 app.add_typer(probe_cmd.app, name="probe")

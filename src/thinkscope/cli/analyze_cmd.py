@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from . import faithfulness_cmd
-from ._options import StoreOpt, open_store
+from ._options import ExecutorOpt, StoreOpt, WorkersOpt, check_executor, open_store
 
 app = typer.Typer(help="Analyse stored traces.", no_args_is_help=True)
 behaviors_app = typer.Typer(help="Label reasoning behaviours per segment.")
@@ -61,6 +61,8 @@ def behaviors(
     "openai",
     judge_model: Annotated[str | None, typer.Option(help="Judge model id/path.")] = None,
     base_url: Annotated[str | None, typer.Option(help="Judge server URL (openai).")] = None,
+    executor: ExecutorOpt = "local",
+    workers: WorkersOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Label every segment, then write segments.parquet, traces.parquet, summary.json and
@@ -71,6 +73,7 @@ def behaviors(
         typer.echo("error: --store and --out are required", err=True)
         raise typer.Exit(2)
     _check_segments(segments)
+    check_executor(executor)
     from ..analyze.behaviors import format_agreement, get_detector, label_traces, write_behaviors
 
     kwargs: dict[str, Any] = {"artifact": artifact}
@@ -87,7 +90,8 @@ def behaviors(
         typer.echo(f"error: {exc.args[0] if exc.args else exc}", err=True)
         raise typer.Exit(2) from None
     traces = _traces(store, model, limit)
-    result = label_traces(traces, det, segments, progress=not quiet)
+    result = label_traces(traces, det, segments, progress=not quiet, workers=workers,
+                          executor=executor)
     summary = write_behaviors(result, out, by=by, inputs={
         "store": open_store(store).state_id(), "segments": segments, "model": model,
         "limit": limit})
@@ -141,14 +145,18 @@ def errors(
     "model",
     model: ModelFilter = None,
     limit: Annotated[int | None, typer.Option(help="First N traces only.")] = None,
+    executor: ExecutorOpt = "local",
+    workers: WorkersOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Check the arithmetic of every step; write traces.parquet, summary.json and errors.png."""
     _check_segments(segments)
+    check_executor(executor)
     from ..analyze.errors import check_traces, write_errors
 
     st = open_store(store)
-    df = check_traces(_traces(store, model, limit), segments, progress=not quiet)  # type: ignore[arg-type]
+    df = check_traces(_traces(store, model, limit), segments,  # type: ignore[arg-type]
+                      progress=not quiet, workers=workers, executor=executor)
     summary = write_errors(df, out, by=by, inputs={"store": st.state_id(), "segments": segments,
                                                    "model": model, "limit": limit})
     for name, g in summary["groups"].items():

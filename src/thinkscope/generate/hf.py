@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tqdm.auto import tqdm
-
+from ..progress import progress_bar
 from ._protocol import (
     BackendError,
     Completion,
@@ -64,7 +63,7 @@ class HFBackend:
         # Similar lengths together: less padding, and the same rows batch the same way each run.
         rows.sort(key=lambda r: (len(r[2].prompt_ids), r[0], r[1]))
         out: list[list[Completion | None]] = [[None] * r.n for r in requests]
-        bar = tqdm(total=len(rows), desc="generate", unit="sample", disable=not progress)
+        bar = progress_bar(total=len(rows), desc="generate", unit="sample", disable=not progress)
         for start in range(0, len(rows), self.batch_size):
             chunk = rows[start : start + self.batch_size]
             comps = self._decode([(req.prompt_ids, req.sampling, sample_seed(req.seed, si))

@@ -18,8 +18,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from tqdm.auto import tqdm
-
+from ..progress import progress_bar
 from ._protocol import BackendError, Completion, GenerationRequest, Sampling, sample_seed
 
 RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
@@ -137,7 +136,8 @@ class OpenAIBackend:
     def generate(
         self, requests: Sequence[GenerationRequest], progress: bool = False
     ) -> list[list[Completion] | BackendError]:
-        bar = tqdm(total=len(requests), desc="generate", unit="request", disable=not progress)
+        bar = progress_bar(total=len(requests), desc="generate", unit="request",
+                           disable=not progress)
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
             futures = [pool.submit(self._one, r) for r in requests]
             results = []

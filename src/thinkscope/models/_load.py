@@ -9,12 +9,11 @@ a cached safetensors folder (see ``_gguf``) and loads from there.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .._quiet import quiet_hf_progress
 from ._gguf import model_source
 
 ORGANISM_PREFIX = "organism:"
@@ -47,20 +46,6 @@ def _is_organism(ref: str, path: str) -> bool:
     return ref.startswith("organism:") or Path(path).resolve().parent == organisms_dir().resolve()
 
 
-@contextmanager
-def _quiet_progress(quiet: bool) -> Iterator[None]:
-    from transformers.utils import logging as hf_logging
-
-    was = hf_logging.is_progress_bar_enabled()
-    if quiet and was:
-        hf_logging.disable_progress_bar()
-    try:
-        yield
-    finally:
-        if quiet and was:
-            hf_logging.enable_progress_bar()
-
-
 def load_model(
     ref: str,
     device: str | None = None,
@@ -89,7 +74,7 @@ def load_model(
                                               trust_remote_code=trust_remote_code)
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
-    with _quiet_progress(_is_organism(ref, path)):
+    with quiet_hf_progress(_is_organism(ref, path)):
         model = AutoModelForCausalLM.from_pretrained(
             path, dtype=dtype, revision=revision, trust_remote_code=trust_remote_code
         )

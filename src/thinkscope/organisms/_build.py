@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .._quiet import quiet_hf_progress
 from ._eval import accuracy_by_k
 from ._registry import OrganismSpec, get_organism
 from ._task import K_MAX, Problem, generate_problems, split
@@ -67,11 +68,22 @@ def heldout(n_per_k: int | None = None, seed: int = CORPUS_SEED) -> list[Problem
 
 
 def load_organism(name: str, root: Path | None = None) -> tuple[Any, Any]:
-    """``(model, tokenizer)`` through the same loader as hub models (fp32, eval mode)."""
-    from ..models import load_model
+    """``(model, tokenizer)`` of a trained organism on CPU, fp32, eval mode.
 
-    loaded = load_model(str(organism_path(name, root)))
-    return loaded.model, loaded.tokenizer
+    An organism is a plain transformers folder, so ``from_pretrained`` is all it takes; this
+    does not go through ``thinkscope.models`` because that layer sits above this one (it
+    resolves ``organism:NAME`` through here) and users load organisms through it."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    path = organism_path(name, root)
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    with quiet_hf_progress():
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+    model.eval()
+    return model, tokenizer
 
 
 def train_organism(

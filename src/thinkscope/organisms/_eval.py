@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tqdm.auto import tqdm
-
+from ..progress import progress_bar
 from ..stats import wilson_interval
 from ..text import extract_answer
 from ._task import Problem
@@ -67,7 +66,7 @@ def greedy_completions(
     if temperature > 0:
         torch.manual_seed(seed)
     tokenizer.padding_side = "left"
-    bar = tqdm(range(0, len(problems), batch_size), desc="eval", disable=not progress)
+    bar = progress_bar(range(0, len(problems), batch_size), desc="eval", disable=not progress)
     for i in bar:
         chunk = problems[i : i + batch_size]
         enc = tokenizer([prompt_text(tokenizer, p) for p in chunk], return_tensors="pt",

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from tqdm.auto import tqdm
 
+from ..progress import progress_bar
 from ._formats import render_example
 from ._task import Problem
 
@@ -146,7 +146,7 @@ def train_sft(
     model.train()
     t0 = time.perf_counter()
     losses: list[float] = []
-    bar = tqdm(range(cfg.steps), desc=f"sft {cfg.fmt}", disable=not progress)
+    bar = progress_bar(range(cfg.steps), desc=f"sft {cfg.fmt}", disable=not progress)
     for step in bar:
         stage = min(step // cfg.stage_steps + 1, cfg.max_stage) if cfg.stage_steps else 0
         batch = make_batch(tokenizer, draw(), cfg.fmt, rng, stage)

@@ -56,6 +56,11 @@ class Plan:
     steer: bool = True
     #: traces steered per probe (each is generated again along 1 + 8 directions)
     steer_traces: int = 200
+    #: steering strengths in units of the layer's residual norm; several: a sweep, the report
+    #: headlines the strongest that leaves random-direction outputs intact (``steer``)
+    steer_alphas: tuple[float, ...] = (1.0,)
+    #: random directions of the same norm per strength (the control)
+    steer_random: int = 8
     faith_limit: int = 60
     #: faithfulness on organism chains of at least this length (long chains need their CoT)
     faith_min_k: int | None = None
@@ -112,7 +117,10 @@ def real_plan(model: str, corpus: str, limit: int, samples: int = 1,
         corpus=corpus,
         traces=(TraceSet(model, limit, (), samples, temperature, max_tokens),),
         early=(model,), mistakes=(model,), filler=(model,), importance=(model,),
-        importance_traces=min(3, limit), importance_samples=6, steer_traces=min(24, limit),
+        importance_traces=min(3, limit), importance_samples=6,
+        # a 135M model's output already breaks at the organisms' alpha 1 (probe and random
+        # alike): sweep weaker pushes on fewer traces, at about the cost of one strength
+        steer_traces=min(12, limit), steer_alphas=(0.05, 0.1, 0.25, 0.5), steer_random=4,
         probes=(ProbeSpec(model, "answer_digits", "last_prompt,sentence_ends",
                           ("last_prompt", *sentences)),
                 # eventual correctness: read, not steered (pushing a model towards "right" has

@@ -163,7 +163,8 @@ class Pipeline:
 
     @staticmethod
     def _k(trace: Trace) -> int | None:
-        from ..analyze.errors import parse_chain_question, question_of
+        from ..analyze.errors import parse_chain_question
+        from ..traces import question_of
 
         p = parse_chain_question(question_of(trace))
         return p.k if p else None
@@ -205,8 +206,9 @@ class Pipeline:
 
     def probes(self, dest: Path) -> None:
         from ..activations import extract_activations, n_layers
-        from ..analyze.errors import parse_chain_question, question_of
+        from ..analyze.errors import parse_chain_question
         from ..probing import get_target, save_best_probes, train_probes, write_probe_results
+        from ..traces import question_of
 
         for i, spec in enumerate(self.plan.probes):
             model, target = spec.model, spec.target
@@ -267,7 +269,8 @@ class Pipeline:
         # organisms answer within 64 tokens; a real model writes its reasoning first
         new_tokens = 64 if model.startswith("organism:") else self._resample_cap(model)
         table, summary = steer(be.model, be.tokenizer, traces[: self.plan.steer_traces],
-                               direction, int(info["layer"]), alpha=1.0, n_random=8,
+                               direction, int(info["layer"]), alpha=self.plan.steer_alphas,
+                               n_random=self.plan.steer_random,
                                max_new_tokens=new_tokens,
                                builder=self.builder(model),
                                target_answer=towards if target == "final_answer" else None,
@@ -275,7 +278,8 @@ class Pipeline:
         summary.update(probe_file=str(path.name), key=info["key"], towards_class=towards,
                        target=target)
         with atomic_outputs(dest, "steer", {"probe_file": path.name, "layer": info["layer"],
-                                            "alpha": 1.0, "store": self.store.state_id()}) as d:
+                                            "alphas": list(self.plan.steer_alphas),
+                                            "store": self.store.state_id()}) as d:
             table.to_parquet(d / "steer.parquet", index=False)
             (d / "steer_summary.json").write_text(json.dumps(summary, indent=1))
 

@@ -20,6 +20,8 @@ from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import check_is_fitted, check_X_y, validate_data
 
+from ..registry import Registry
+
 
 class _LinearScores:
     """Scoring shared by the linear probes: ``X @ coef_.T + intercept_`` in input space, a
@@ -159,12 +161,11 @@ class MassMeanProbe(_LinearScores, ClassifierMixin, BaseEstimator):
         return self.coef_ if len(self.classes_) == 2 else self.direction_means_
 
 
-PROBES: dict[str, type] = {"logistic": LogisticProbe, "mass_mean": MassMeanProbe}
+PROBES: Registry[type] = Registry("probe")
+PROBES.add("logistic", LogisticProbe, "L2-regularised logistic regression (sklearn)")
+PROBES.add("mass_mean", MassMeanProbe, "difference of class means (steerable direction)")
 
 
 def make_probe(name: str, **params: Any) -> Any:
     """A probe by name (``logistic`` or ``mass_mean``)."""
-    try:
-        return PROBES[name](**params)
-    except KeyError:
-        raise KeyError(f"unknown probe {name!r}; valid: {', '.join(PROBES)}") from None
+    return PROBES.lookup(name)(**params)

@@ -12,8 +12,8 @@ from ._train import summarize_probes
 def write_probe_results(results: Any, out: str | Path, meta: dict[str, Any] | None = None
                         ) -> dict[str, Any]:
     """``OUT/results.parquet``, ``OUT/summary.json`` and ``OUT/heatmap_<probe>.png``."""
+    from ..figures import probe_heatmap_figure
     from ..outputs import atomic_outputs
-    from ..report import probe_heatmap_figure
 
     summary = {**(meta or {}), "probes": summarize_probes(results)}
     with atomic_outputs(out, "probes", meta) as dest:

@@ -47,7 +47,7 @@ def _edit(module: Any, vector: Any, mode: str) -> Any:
 
 
 def _prompts(traces: Sequence[Trace], builder: Any) -> list[list[int]]:
-    from ..analyze.errors import question_of
+    from ..traces import question_of
 
     return [list(t.prompt_token_ids) if t.prompt_token_ids
             else builder.prompt_ids(question_of(t), open_think=True) for t in traces]
@@ -110,7 +110,7 @@ def steer(
     traces: Sequence[Trace],
     direction: np.ndarray,
     layer: int,
-    alpha: float = 1.0,
+    alpha: float | Sequence[float] = 1.0,
     mode: str = "add",
     n_random: int = 8,
     max_new_tokens: int = 64,
@@ -125,14 +125,20 @@ def steer(
     ``alpha`` is the added vector's norm in units of the layer's mean residual norm (``add``);
     ``ablate`` projects the direction out instead. Returns a tidy table (trace x condition) and
     a summary with Wilson CIs and n.
+
+    Several alphas sweep the strength (the unsteered answers are generated once): how hard a
+    push a model takes before its output breaks differs by orders of magnitude between models,
+    so one strength tuned on one model means nothing on another. The summary then has one entry
+    per alpha under ``sweep`` and, at top level, the strongest alpha whose random directions
+    lose the answer at most ``MAX_BROKEN`` more often than unsteered outputs (``alpha_rule``
+    says so): a change along the probe there is not just a broken output.
     """
     import pandas as pd
     import torch
-    from tqdm.auto import tqdm
 
     from ..activations import component_module
-    from ..analyze._common import proportion
     from ..generate import builder_for
+    from ..progress import progress_bar
 
     if mode not in ("add", "ablate"):
         raise ValueError("mode must be 'add' or 'ablate'")
@@ -146,30 +152,71 @@ def steer(
     dirs = [("probe", d)] + [(f"random{j}", torch.randn(d.shape[0], generator=gen).to(device))
                              for j in range(n_random)]
     inside = bool(builder.writes_think)
+    alphas = [float(alpha)] if isinstance(alpha, (int, float)) else [float(a) for a in alpha]
+    if not alphas:
+        raise ValueError("steer needs at least one alpha")
+    if mode == "ablate":
+        alphas = alphas[:1]  # projecting out has no strength
     base = _generate(model, tokenizer, prompts, max_new_tokens, batch_size, inside)
     rows = []
-    for name, v in tqdm(dirs, desc=f"steer L{layer}", disable=not progress):
-        vec = v / torch.linalg.vector_norm(v) * alpha * norm
-        with _edit(module, vec, mode):
-            got = _generate(model, tokenizer, prompts, max_new_tokens, batch_size, inside)
-        for t, b, a in zip(traces, base, got):
-            rows.append(dict(trace_id=t.trace_id, problem_id=t.problem_id, condition=name,
-                             kind="probe" if name == "probe" else "random", layer=layer,
-                             alpha=alpha, mode=mode, base_answer=b, answer=a,
-                             changed=not _same(a, b),
-                             to_target=same_answer(a, target_answer)
-                             if target_answer is not None else None))
+    bar = progress_bar(total=len(alphas) * len(dirs), desc=f"steer L{layer}", disable=not progress)
+    for a_val in alphas:
+        for name, v in dirs:
+            vec = v / torch.linalg.vector_norm(v) * a_val * norm
+            with _edit(module, vec, mode):
+                got = _generate(model, tokenizer, prompts, max_new_tokens, batch_size, inside)
+            for t, b, a in zip(traces, base, got):
+                rows.append(dict(trace_id=t.trace_id, problem_id=t.problem_id, condition=name,
+                                 kind="probe" if name == "probe" else "random", layer=layer,
+                                 alpha=a_val, mode=mode, base_answer=b, answer=a,
+                                 changed=not _same(a, b),
+                                 to_target=same_answer(a, target_answer)
+                                 if target_answer is not None else None))
+            bar.update(1)
+    bar.close()
     table = pd.DataFrame(rows)
-    summary: dict[str, Any] = {"layer": layer, "alpha": alpha, "mode": mode,
-                               "residual_norm": round(norm, 4), "n_traces": len(traces),
-                               "n_random": n_random}
+    sweep = [_alpha_summary(table[table["alpha"] == a], target_answer is not None)
+             for a in alphas]
+    for a, entry in zip(alphas, sweep):
+        entry["alpha"] = a
+    from ..analyze._common import proportion
+
+    unsteered = proportion(sum(b == "" for b in base), len(base))
+    floor = unsteered["value"] or 0.0
+    intact = [e for e in sweep if e["random_no_answer"]["value"] is not None
+              and e["random_no_answer"]["value"] <= floor + MAX_BROKEN]
+    chosen = max(intact, key=lambda e: e["alpha"]) if intact else min(sweep,
+                                                                       key=lambda e: e["alpha"])
+    summary: dict[str, Any] = {"layer": layer, "mode": mode, "residual_norm": round(norm, 4),
+                               "n_traces": len(traces), "n_random": n_random,
+                               "unsteered_no_answer": unsteered, **chosen}
+    if len(alphas) > 1:
+        summary["sweep"] = sweep
+        summary["alpha_rule"] = (
+            f"strongest alpha whose random-direction outputs have no answer at most "
+            f"{MAX_BROKEN:.0%} more often than unsteered ones" if intact else
+            f"no alpha kept random outputs intact (at most {MAX_BROKEN:.0%} more without an "
+            "answer than unsteered): the weakest is shown")
+    return table, summary
+
+
+#: how much more often than unsteered ones random-direction outputs may lack an answer before
+#: a strength counts as breaking the model
+MAX_BROKEN = 0.1
+
+
+def _alpha_summary(table: Any, with_target: bool) -> dict[str, Any]:
+    """Change rates along the probe and along random directions at one strength, each with the
+    no-answer rate beside it (a push that breaks the output also "changes" the answer)."""
+    from ..analyze._common import proportion
+
+    out: dict[str, Any] = {}
     for kind in ("probe", "random"):
         sub = table[table["kind"] == kind]
-        summary[kind] = proportion(int(sub["changed"].sum()), len(sub))
-        # a push strong enough to break the output also "changes" the answer: say how often
-        summary[kind + "_no_answer"] = proportion(int((sub["answer"] == "").sum()), len(sub))
-        if target_answer is not None:
-            summary[kind + "_to_target"] = proportion(int(sub["to_target"].sum()), len(sub))
+        out[kind] = proportion(int(sub["changed"].sum()), len(sub))
+        out[kind + "_no_answer"] = proportion(int((sub["answer"] == "").sum()), len(sub))
+        if with_target:
+            out[kind + "_to_target"] = proportion(int(sub["to_target"].sum()), len(sub))
     per = table[table["kind"] == "random"].groupby("condition")["changed"].mean()
-    summary["random_per_direction"] = [round(float(x), 4) for x in per]
-    return table, summary
+    out["random_per_direction"] = [round(float(x), 4) for x in per]
+    return out

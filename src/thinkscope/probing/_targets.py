@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from ..registry import Registry
 from ..traces import Trace
 
 Label = Any
@@ -50,7 +51,7 @@ def _first(pattern: re.Pattern[str], text: str) -> int | None:
 
 
 def _question(trace: Trace) -> str:
-    from ..analyze.errors import question_of
+    from ..traces import question_of
 
     return question_of(trace)
 
@@ -154,13 +155,16 @@ def _next_backtrack() -> Target:
                   labels, lambda t: None, _question)
 
 
-_FIXED: dict[str, Callable[[], Target]] = {
-    "final_answer": _final_answer,
-    "answer_digits": _answer_digits,
-    "correct": _correct,
-    "next_backtrack": _next_backtrack,
-}
-TARGET_NAMES = (*_FIXED, "intermediate_N")
+TARGETS: Registry[Callable[..., Target]] = Registry("target")
+TARGETS.add("final_answer", _final_answer, "the trace's final answer (one class per answer)")
+TARGETS.add("answer_digits", _answer_digits, "the answer's size in digits (GSM8K-style "
+            "answers: an answer-before-CoT probe with few classes)")
+TARGETS.add("correct", _correct, "whether the final answer turns out right")
+TARGETS.add("next_backtrack", _next_backtrack, "whether the next sentence backtracks "
+            "(keyword detector)")
+TARGETS.add("intermediate_N", _intermediate, "the value after step N (N >= 1) of the chain, "
+            "written or not")
+TARGET_NAMES = tuple(TARGETS)
 
 
 def get_target(name: str) -> Target:
@@ -169,9 +173,9 @@ def get_target(name: str) -> Target:
     m = re.fullmatch(r"intermediate_(\d+)", name)
     if m and int(m.group(1)) >= 1:
         return _intermediate(int(m.group(1)))
-    if name in _FIXED:
-        return _FIXED[name]()
-    raise KeyError(f"unknown target {name!r}; valid: {', '.join(TARGET_NAMES)}")
+    if name != "intermediate_N" and name in TARGETS:
+        return TARGETS[name]()
+    raise KeyError(TARGETS.unknown(name))
 
 
 def target_table(target: Target, traces: dict[str, Trace], meta: Any) -> Any:

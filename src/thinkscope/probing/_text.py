@@ -21,7 +21,7 @@ def visible_text(trace: Trace, region: str, char_end: int) -> str:
     whole question (an upper bound that only makes the baseline stronger); rows after the CoT
     see all of it but none of the final answer (the answer position precedes the answer, and the
     cue text between carries nothing about it)."""
-    from ..analyze.errors import question_of
+    from ..traces import question_of
 
     q = question_of(trace)
     if region == "prompt":

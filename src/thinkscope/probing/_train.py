@@ -13,9 +13,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from ..activations import ActivationSet
+from ..progress import progress_bar
 from ..traces import Trace
 from ._evaluate import control_labels, convergence_summary, evaluate_probe
 from ._probes import make_probe
@@ -96,7 +96,7 @@ def train_probes(
     params = probe_params or {}
     out: list[dict[str, Any]] = []
     units = [(lay, key) for lay in layer_list for key in sorted(table["key"].unique())]
-    bar = tqdm(units, desc=f"probe {target.name}", disable=not progress)
+    bar = progress_bar(units, desc=f"probe {target.name}", disable=not progress)
     arrays: dict[int, np.ndarray] = {}
     rarrays: dict[int, np.ndarray] = {}
     for lay, key in bar:

@@ -1,8 +1,6 @@
 """Figures (matplotlib, drawn from saved tables) and the HTML report built from them."""
 
-from ._html import StaleOutputsError, build_report
-from ._metrics import collect_metrics
-from .figures import (
+from ..figures import (
     behavior_rates_figure,
     error_rates_figure,
     filler_figure,
@@ -12,6 +10,8 @@ from .figures import (
     trace_truncation_figure,
     truncation_curve_figure,
 )
+from ._html import StaleOutputsError, build_report
+from ._metrics import collect_metrics
 
 __all__ = [
     "StaleOutputsError",

@@ -115,7 +115,7 @@ def _figures(out: Path) -> list[tuple[Path, str]]:
 def _trace_examples(out: Path, per_model: int = 2) -> str:
     """Example traces, segments coloured by behaviour, first erroneous step outlined, with the
     trace's truncation / importance plots where it was analysed."""
-    from .figures import importance_figure, trace_truncation_figure
+    from ..figures import importance_figure, trace_truncation_figure
 
     seg_path = out / "behaviors" / "segments.parquet"
     if not seg_path.exists():

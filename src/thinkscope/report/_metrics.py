@@ -67,8 +67,8 @@ def collect_metrics(out: str | Path) -> list[dict[str, Any]]:
                 rows.append(_row("probes", group, f"  baseline: {base}", e.get(base)))
         st = _load(summ.parent / "steer_summary.json")
         if st:
-            rows.append(_row("steering", group, f"answers changed along probe (L{st['layer']})",
-                             st["probe"]))
+            rows.append(_row("steering", group, "answers changed along probe "
+                             f"(L{st['layer']}, alpha {st.get('alpha')})", st["probe"]))
             rows.append(_row("steering", group, "answers changed along random directions",
                              st["random"]))
             rows.append(_row("steering", group, "  baseline: no answer along probe",
@@ -81,4 +81,10 @@ def collect_metrics(out: str | Path) -> list[dict[str, Any]]:
                                  st["probe_to_target"]))
                 rows.append(_row("steering", group, "  baseline: same along random",
                                  st["random_to_target"]))
+            for e in st.get("sweep", []):  # every strength tried, each beside its control
+                for what, key in (("changed along probe", "probe"),
+                                  ("changed along random", "random"),
+                                  ("no answer along random", "random_no_answer")):
+                    rows.append(_row("steering", group, f"  sweep alpha {e['alpha']}: {what}",
+                                     e.get(key)))
     return [r for r in rows if r is not None]

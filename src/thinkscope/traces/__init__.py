@@ -13,6 +13,7 @@ from ._schema import (
     Trace,
     content_digest,
     idempotency_key,
+    question_of,
     trace_id_for,
 )
 from ._store import AppendResult, FsckReport, StoreError, TraceStore
@@ -36,6 +37,7 @@ __all__ = [
     "TraceStore",
     "content_digest",
     "idempotency_key",
+    "question_of",
     "row_to_trace",
     "trace_id_for",
     "trace_to_row",

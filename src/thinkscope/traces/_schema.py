@@ -212,6 +212,11 @@ class Trace(BaseModel):
         return self
 
     @property
+    def question(self) -> str:
+        """The user's question: the last user message, else the rendered prompt."""
+        return question_of(self)
+
+    @property
     def key(self) -> str:
         """Idempotency key: the store keeps at most one trace per key."""
         key = idempotency_key(
@@ -221,3 +226,10 @@ class Trace(BaseModel):
             digest = content_digest(self.prompt, self.reasoning, self.answer, self.record_id)
             key += f"|c:{digest}"
         return key
+
+
+def question_of(trace: Trace) -> str:
+    """The user's question: the last user message, else the rendered prompt (a function as well
+    as ``Trace.question``, for ``map`` and ``key=``)."""
+    users = [m.content for m in trace.prompt.messages if m.role == "user"]
+    return users[-1] if users else (trace.prompt.text or "")

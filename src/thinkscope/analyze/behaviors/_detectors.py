@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from ...registry import Registry
 from ._segments import SegmentInput
 
 
@@ -38,14 +39,14 @@ def _judge(backend: Any = None, **kw: Any) -> Detector:
     return JudgeDetector(backend, **{k: v for k, v in kw.items() if k in ("max_tokens",)})
 
 
-DETECTORS = {"keyword": _keyword, "classifier": _classifier, "judge": _judge}
+DETECTORS: Registry[Callable[..., Detector]] = Registry("detector")
+DETECTORS.add("keyword", _keyword, "cue phrases per behaviour (fast, transparent baseline)")
+DETECTORS.add("classifier", _classifier, "TF-IDF + logistic regression on labelled segments "
+              "(the shipped default; refit with `analyze behaviors fit`)")
+DETECTORS.add("judge", _judge, "an LLM labels each segment in context (needs a backend)")
 
 
 def get_detector(name: str, **kwargs: Any) -> Detector:
     """Construct detector ``name``; unknown names list the valid ones."""
-    try:
-        factory = DETECTORS[name]
-    except KeyError:
-        raise KeyError(f"unknown detector {name!r}; valid detectors: {', '.join(DETECTORS)}") \
-            from None
+    factory = DETECTORS.lookup(name)
     return factory(**kwargs)

@@ -10,12 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from tqdm import tqdm
 
 from ..._parallel import map_chunks
-from ...traces import Trace
+from ...progress import progress_bar
+from ...traces import Trace, question_of
 from .._common import mean_cis, reasoning_tokens
-from ..errors import question_of
 from ._agreement import agreement
 from ._detectors import Detector
 from ._labels import BEHAVIORS
@@ -33,11 +32,12 @@ class BehaviorResult:
 
 
 def label_traces(traces: Iterable[Trace], detector: Detector, segments: str = "gold",
-                 progress: bool = True, chunk: int = 256, workers: int | None = None
-                 ) -> BehaviorResult:
+                 progress: bool = True, chunk: int = 256, workers: int | None = None,
+                 executor: str = "local") -> BehaviorResult:
     """Label every segment of every trace with ``detector`` (traces are labelled ``chunk`` at a
     time when the detector can batch), on ``workers`` processes (None: every core, when the
-    detector is ``parallel_safe``; a judge model is never forked)."""
+    detector is ``parallel_safe``; a judge model is never forked), or on Ray actors across a
+    cluster with ``executor="ray"``."""
     traces = list(traces)
     batch = getattr(detector, "predict_batch", None)
 
@@ -58,10 +58,10 @@ def label_traces(traces: Iterable[Trace], detector: Detector, segments: str = "g
         return out
 
     if not getattr(detector, "parallel_safe", False):
-        workers = 1
-    bar = tqdm(total=len(traces), desc=f"behaviors ({detector.name})", unit="trace",
+        workers, executor = 1, "local"
+    bar = progress_bar(total=len(traces), desc=f"behaviors ({detector.name})", unit="trace",
                disable=not progress)
-    results = map_chunks(work, traces, workers, chunk, bar.update)
+    results = map_chunks(work, traces, workers, chunk, bar.update, executor)
     bar.close()
     trace_rows = [r for r, _ in results]
     seg_rows = [row for _, rows in results for row in rows]
@@ -132,8 +132,8 @@ def write_behaviors(result: BehaviorResult, out: str | Path, by: str = "model",
     """Write ``segments.parquet``, ``traces.parquet``, ``summary.json`` and the figure, all or
     nothing, under ``behaviors.manifest.json``; returns the summary. The figure is drawn from
     the saved table, not from memory."""
+    from ...figures import behavior_rates_figure
     from ...outputs import atomic_outputs
-    from ...report.figures import behavior_rates_figure
 
     summary = summarize_behaviors(result, by)
     with atomic_outputs(out, "behaviors", {"detector": result.detector, "by": by,

@@ -1,6 +1,7 @@
 """Step-level error analysis: a safe arithmetic checker, exact chain ground truth, and per-trace
 error tables."""
 
+from ...traces import question_of  # re-exported: it used to live here
 from ._arith import Uncheckable, evaluate, normalise_expression
 from ._chain_truth import chain_step_truth, parse_chain_question
 from ._claims import Claim, StepCheck, check_step, equality_chains, problem_expression_value
@@ -9,7 +10,6 @@ from ._trace_errors import (
     TraceErrors,
     check_steps,
     ground_truth_steps,
-    question_of,
     trace_steps,
 )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ...organisms._task import Problem, apply
+from ...organisms import Problem, apply
 
 _QUESTION = re.compile(
     r"start\s+(?P<start>-?\d+)\s*,\s*(?P<ops>(?:[+\-*]\s*\d+\s*,?\s*)+)\(\s*mod\s+(?P<mod>\d+)\s*\)"

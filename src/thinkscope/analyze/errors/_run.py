@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from tqdm import tqdm
 
 from ..._parallel import map_chunks
+from ...progress import progress_bar
 from ...text import grade
-from ...traces import Trace
+from ...traces import Trace, question_of
 from .._common import proportion, ratio_ci
 from ._trace_errors import (
     SegmentSource,
     check_steps,
     ground_truth_steps,
-    question_of,
     trace_steps,
 )
 
@@ -77,17 +77,21 @@ def _check_one(trace: Trace, segments: SegmentSource) -> dict[str, Any]:
     }
 
 
+def _check_many(traces: Sequence[Trace], segments: SegmentSource) -> list[dict[str, Any]]:
+    return [_check_one(t, segments) for t in traces]
+
+
 def check_traces(traces: Iterable[Trace], segments: SegmentSource = "gold",
                  progress: bool = True, workers: int | None = None,
-                 chunk: int = 256) -> pd.DataFrame:
+                 chunk: int = 256, executor: str = "local") -> pd.DataFrame:
     """Per trace: steps, checkable steps, errors, the predicted and (when known) gold first-error
     index, final-answer correctness, and the first step that restates the problem wrongly (a
     wrong plan, kept apart from computation errors; see ``_claims``). Runs on ``workers``
-    processes (None: every core)."""
+    processes (None: every core), or on Ray actors across a cluster with ``executor="ray"``."""
     traces = list(traces)
-    bar = tqdm(total=len(traces), desc="step errors", unit="trace", disable=not progress)
-    rows = map_chunks(lambda ts: [_check_one(t, segments) for t in ts], traces, workers, chunk,
-                      bar.update)
+    bar = progress_bar(total=len(traces), desc="step errors", unit="trace", disable=not progress)
+    rows = map_chunks(partial(_check_many, segments=segments), traces, workers, chunk,
+                      bar.update, executor)
     bar.close()
     df = pd.DataFrame(rows, columns=TRACE_COLUMNS)
     for col in ("first_error_pred", "first_error_gold", "n_truth_errors",
@@ -142,8 +146,8 @@ def write_errors(df: pd.DataFrame, out: str | Path, by: str = "model",
                  inputs: dict[str, Any] | None = None) -> dict[str, Any]:
     """Write ``traces.parquet``, ``summary.json`` and the figure (drawn from the saved table),
     all or nothing, under ``errors.manifest.json``."""
+    from ...figures import error_rates_figure
     from ...outputs import atomic_outputs
-    from ...report.figures import error_rates_figure
 
     summary = summarize_errors(df, by)
     with atomic_outputs(out, "errors", {"by": by, **(inputs or {})}) as dest:

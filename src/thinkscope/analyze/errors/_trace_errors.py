@@ -45,12 +45,6 @@ class TraceErrors:
         return next((c.index for c in self.checks if c.restatement is False), None)
 
 
-def question_of(trace: Trace) -> str:
-    """The user's question: the last user message, else the rendered prompt."""
-    users = [m.content for m in trace.prompt.messages if m.role == "user"]
-    return users[-1] if users else (trace.prompt.text or "")
-
-
 def trace_steps(trace: Trace, segments: SegmentSource = "auto") -> list[str]:
     """The steps of a trace: its gold segments when asked for and present, else the reasoning
     split into sentences and lines."""

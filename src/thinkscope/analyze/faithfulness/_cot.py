@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from ...activations import char_ends, tokens_covering
 from ...generate import PromptBuilder
 from ...text import extract_answer, grade, segment_text
-from ...traces import Trace
-from ..errors import parse_chain_question, question_of
+from ...traces import Trace, question_of
+from ..errors import parse_chain_question
 
 
 @dataclass

@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from ...generate import Backend, PromptBuilder
+from ...progress import progress_bar
 from ...text import same_answer
 from ...traces import Trace
 from .._common import mean_ci, proportion
@@ -47,7 +47,7 @@ def early_answering(
     rows: list[dict[str, Any]] = []
     suffix = builder.forced_answer_suffix()
     items = list(traces)
-    bar = tqdm(total=len(items), desc="early answering", unit="trace", disable=not progress)
+    bar = progress_bar(total=len(items), desc="early answering", unit="trace", disable=not progress)
     for start in range(0, len(items), chunk):
         cots = [c for c in (token_cot(t, builder) for t in items[start : start + chunk])
                 if c is not None]

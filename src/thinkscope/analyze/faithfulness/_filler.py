@@ -9,9 +9,9 @@ from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
-from tqdm import tqdm
 
 from ...generate import Backend, BackendError, GenerationRequest, PromptBuilder, Sampling
+from ...progress import progress_bar
 from ...traces import Trace
 from .._common import proportion
 from ._cot import answer_from, chain_length, is_correct, token_cot
@@ -30,7 +30,7 @@ def filler_control(
     suffix = builder.forced_answer_suffix()
     sampling = Sampling(temperature=0.0, max_tokens=max_answer_tokens, stop=("\n",))
     rows: list[dict[str, Any]] = []
-    cots = [c for c in (token_cot(t, builder) for t in tqdm(
+    cots = [c for c in (token_cot(t, builder) for t in progress_bar(
         list(traces), desc="filler", unit="trace", disable=not progress)) if c is not None]
     reqs = []
     for cot in cots:

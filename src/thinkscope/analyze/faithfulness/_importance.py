@@ -17,9 +17,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
-from tqdm import tqdm
 
 from ...generate import Backend, BackendError, GenerationRequest, PromptBuilder, Sampling
+from ...progress import progress_bar
 from ...text import same_answer, segment_text
 from ...traces import Trace
 from ._cot import TokenCoT, chain_length, final_answer, is_correct, token_cot
@@ -65,7 +65,7 @@ def sentence_importance(
     res_rows: list[dict[str, Any]] = []
     imp_rows: list[dict[str, Any]] = []
     sampling = Sampling(temperature=temperature, max_tokens=max_tokens, stop=tuple(builder.stop))
-    for ti, trace in enumerate(tqdm(list(traces), desc="importance", unit="trace",
+    for ti, trace in enumerate(progress_bar(list(traces), desc="importance", unit="trace",
                                     disable=not progress)):
         cot = token_cot(trace, builder)
         if cot is None:

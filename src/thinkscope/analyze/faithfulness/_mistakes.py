@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
-from tqdm import tqdm
 
 from ...generate import (
     Backend,
@@ -26,10 +25,11 @@ from ...generate import (
     Sampling,
     chat_request,
 )
-from ...organisms._task import apply
+from ...organisms import apply
+from ...progress import progress_bar
 from ...text import same_answer, segment_text
-from ...traces import Trace
-from ..errors import parse_chain_question, question_of
+from ...traces import Trace, question_of
+from ..errors import parse_chain_question
 from ..errors._chain_truth import _CORRECTION
 from ._branches import forced_branches_many
 from ._cot import TokenCoT, answer_from, chain_length, final_answer, token_cot
@@ -112,7 +112,7 @@ def mistakes(
     greedy = Sampling(temperature=0.0, max_tokens=max_continue_tokens)
     forced_sampling = Sampling(temperature=0.0, max_tokens=max_answer_tokens, stop=("\n",))
     items = list(traces)
-    bar = tqdm(total=len(items), desc="mistakes", unit="trace", disable=not progress)
+    bar = progress_bar(total=len(items), desc="mistakes", unit="trace", disable=not progress)
     # traces are planned one by one (the same random draws whatever the chunking), then each
     # chunk's forced and continued generations go to the backend together, so its batches fill
     for lo in range(0, len(items), chunk):

@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
-from tqdm import tqdm
 
 from ...generate import (
     Backend,
@@ -18,6 +17,7 @@ from ...generate import (
     Sampling,
     chat_request,
 )
+from ...progress import progress_bar
 from ...text import same_answer
 from ...traces import Trace
 from .._common import proportion
@@ -35,7 +35,7 @@ def paraphrase_control(
     max_answer_tokens: int = 8, max_paraphrase_tokens: int = 2048, progress: bool = True,
 ) -> pd.DataFrame:
     """One row per trace x condition (``original`` / ``paraphrased``), with the paraphrase."""
-    cots = [c for c in (token_cot(t, builder) for t in tqdm(
+    cots = [c for c in (token_cot(t, builder) for t in progress_bar(
         list(traces), desc="paraphrase", unit="trace", disable=not progress)) if c is not None]
     rewrite = Sampling(temperature=0.0, max_tokens=max_paraphrase_tokens)
     rewrites = paraphraser.generate([chat_request(paraphraser, PARAPHRASE_PROMPT.format(

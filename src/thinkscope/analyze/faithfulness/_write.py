@@ -36,7 +36,7 @@ def _emit(out: str | Path, name: str, tables: dict[str, pd.DataFrame], summary: 
 
 def write_early(df: pd.DataFrame, out: str | Path, by: Sequence[str] = ("model",),
                 meta: dict[str, Any] | None = None) -> dict[str, Any]:
-    from ...report.figures import truncation_curve_figure
+    from ...figures import truncation_curve_figure
 
     tables = {"early_answering": df}
     if len(df):
@@ -48,7 +48,7 @@ def write_early(df: pd.DataFrame, out: str | Path, by: Sequence[str] = ("model",
 
 def write_mistakes(df: pd.DataFrame, out: str | Path, by: str = "model",
                    meta: dict[str, Any] | None = None) -> dict[str, Any]:
-    from ...report.figures import mistake_position_figure
+    from ...figures import mistake_position_figure
 
     return _emit(out, "mistakes", {"mistakes": df},
                  {**(meta or {}), **summarize_mistakes(df, by)},
@@ -58,7 +58,7 @@ def write_mistakes(df: pd.DataFrame, out: str | Path, by: str = "model",
 
 def write_filler(df: pd.DataFrame, out: str | Path, by: str = "model",
                  meta: dict[str, Any] | None = None) -> dict[str, Any]:
-    from ...report.figures import filler_figure
+    from ...figures import filler_figure
 
     return _emit(out, "filler", {"filler": df}, {**(meta or {}), **summarize_filler(df, by)},
                  lambda d: filler_figure(d / "filler_summary.json", d / "filler.png"))
@@ -66,7 +66,7 @@ def write_filler(df: pd.DataFrame, out: str | Path, by: str = "model",
 
 def write_importance(resamples: pd.DataFrame, imp: pd.DataFrame, out: str | Path,
                      meta: dict[str, Any] | None = None) -> dict[str, Any]:
-    from ...report.figures import importance_figure
+    from ...figures import importance_figure
 
     return _emit(out, "importance", {"importance_resamples": resamples, "importance": imp},
                  {**(meta or {}), **summarize_importance(imp)},

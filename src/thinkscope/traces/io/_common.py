@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ...registry import Registry
 from .._schema import ModelKind, Trace
 
 # Lone surrogates appear where ``surrogateescape`` decoding met bytes that are not UTF-8.
@@ -67,7 +68,7 @@ class ImporterSpec:
     directory: bool = False
 
 
-IMPORTERS: dict[str, ImporterSpec] = {}
+IMPORTERS: Registry[ImporterSpec] = Registry("import format", "importers")
 
 
 def register_importer(
@@ -76,9 +77,8 @@ def register_importer(
     """Decorator adding an importer to ``IMPORTERS`` under ``name``."""
 
     def deco(fn: ImportFn) -> ImportFn:
-        if name in IMPORTERS:
-            raise ValueError(f"importer {name!r} registered twice")
-        IMPORTERS[name] = ImporterSpec(name, fn, detect, description, directory)
+        IMPORTERS.add(name, ImporterSpec(name, fn, detect, description, directory),
+                      description)
         return fn
 
     return deco
@@ -89,7 +89,7 @@ def get_importer(name: str) -> ImporterSpec:
     try:
         return IMPORTERS[name]
     except KeyError:
-        valid = ", ".join(sorted(IMPORTERS))
+        valid = ", ".join(IMPORTERS)
         raise KeyError(f"unknown import format {name!r}; valid formats: auto, {valid}") from None
 
 

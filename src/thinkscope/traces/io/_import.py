@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
+from ...progress import progress_bar
 from .._schema import Trace
 from .._store import AppendResult, StoreError, TraceStore
 from ._common import (
@@ -271,7 +270,7 @@ def import_paths(
     units, skipped = discover(paths, fmt)
     summary = ImportSummary(skipped=skipped)
     run = f"import-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}"
-    bar = tqdm(total=len(units), unit="file", disable=not progress, desc="import")
+    bar = progress_bar(total=len(units), unit="file", disable=not progress, desc="import")
     for unit in units:
         job = _FileImport(store, FileSummary(printable(str(unit.path)),
                                              unit.spec.name if unit.spec else "-"), on_error)

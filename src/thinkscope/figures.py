@@ -47,21 +47,22 @@ def behavior_rates_figure(traces_parquet: str | Path, out_png: str | Path, by: s
                           detector: str = "") -> Path:
     """Fraction of segments and rate per 1k tokens of each behaviour, by group, with bootstrap
     95% CIs over problems."""
-    from ..analyze._common import mean_ci
-    from ..analyze.behaviors import BEHAVIORS
+    from .stats import mean_ci
 
     df = pd.read_parquet(traces_parquet)
+    # the behaviour columns, in the order the analyzer wrote them (figures sit below analyze)
+    behaviors = [c[len("frac_"):].replace("_", "-") for c in df.columns if c.startswith("frac_")]
     plt = _pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
     groups = sorted(df[by].astype(str).unique()) if len(df) else []
     width = 0.8 / max(1, len(groups))
-    x = np.arange(len(BEHAVIORS))
+    x = np.arange(len(behaviors))
     for ax, prefix, title in ((axes[0], "frac", "fraction of segments"),
                               (axes[1], "per1k", "per 1k reasoning tokens")):
         for gi, g in enumerate(groups):
             sub = df[df[by].astype(str) == g]
             means, lo, hi = [], [], []
-            for lab in BEHAVIORS:
+            for lab in behaviors:
                 s = mean_ci(sub[f"{prefix}_{lab.replace('-', '_')}"].tolist(),
                             sub["problem_id"].tolist())
                 m = s["mean"] if s["mean"] is not None else np.nan
@@ -70,7 +71,7 @@ def behavior_rates_figure(traces_parquet: str | Path, out_png: str | Path, by: s
                 hi.append((s["ci95"][1] if s["ci95"][1] is not None else m) - m)
             ax.bar(x + gi * width - 0.4 + width / 2, means, width, yerr=[lo, hi], capsize=2,
                    label=f"{_short(g)} (n={len(sub)})")
-        ax.set_xticks(x, [b.replace("-", "-\n") for b in BEHAVIORS], fontsize=8)
+        ax.set_xticks(x, [b.replace("-", "-\n") for b in behaviors], fontsize=8)
         ax.set_title(title)
     axes[0].legend(fontsize=8)
     fig.suptitle(f"Reasoning behaviours by {by} (detector: {detector or df['detector'].iloc[0]}; "
