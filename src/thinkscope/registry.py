@@ -43,6 +43,11 @@ class Registry(Mapping[str, T], Generic[T]):
         self._descriptions[name] = description or _first_line(getattr(obj, "__doc__", None))
         return obj
 
+    def remove(self, name: str) -> T:
+        """Take ``name`` out again (tests; replacing a built-in with a plugin's version)."""
+        self._descriptions.pop(name, None)
+        return self._items.pop(name)
+
     def register(self, name: str, description: str = "") -> Callable[[T], T]:
         """Decorator form of ``add``."""
 

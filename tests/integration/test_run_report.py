@@ -62,9 +62,17 @@ def test_run_writes_every_analysis(run_dir: Path):
     summary = json.loads((run_dir / "summary.json").read_text())
     sections = {m["section"] for m in summary["metrics"]}
     assert {"behaviors", "step errors", "early answering", "adding mistakes", "filler",
-            "probes"} <= sections
+            "probes", "Hints"} <= sections
     for m in summary["metrics"]:
         assert m["n"] is not None, m
+    # hints (a registered analysis): the hint-follower flips to the hint, the clean organism
+    # barely does; paraphrase has no rewriter among organisms, and the report says so
+    hints = json.loads((run_dir / "hints" / "hints_summary.json").read_text())["groups"]
+    for kind in ("sycophancy", "metadata"):
+        follower = hints["organism:sft-hinted"]["kinds"][kind]["flip_to_hint_corrected"]
+        clean = hints["organism:sft-clean"]["kinds"][kind]["flip_to_hint_corrected"]
+        assert follower["ci95"][0] > clean["ci95"][1], (kind, follower, clean)
+    assert "no rewriter model given" in (run_dir / "report.html").read_text()
     assert all((run_dir / f["path"]).exists() for f in summary["figures"])
 
 

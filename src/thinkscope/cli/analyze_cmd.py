@@ -11,8 +11,9 @@ import typer
 
 from . import faithfulness_cmd
 from ._options import ExecutorOpt, StoreOpt, WorkersOpt, check_executor, open_store
+from .registered_cmd import RegisteredAnalyses
 
-app = typer.Typer(help="Analyse stored traces.", no_args_is_help=True)
+app = typer.Typer(help="Analyse stored traces.", no_args_is_help=True, cls=RegisteredAnalyses)
 behaviors_app = typer.Typer(help="Label reasoning behaviours per segment.")
 app.add_typer(behaviors_app, name="behaviors")
 

@@ -5,6 +5,7 @@ same analyses on one real model."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,17 @@ class ProbeSpec:
 
 
 @dataclass(frozen=True)
+class AnalysisStep:
+    """A registered analysis (``thinkscope.analyze.ANALYSES``) as a step: on the traces of
+    ``models`` (empty: the faithfulness models for model-facing analyses, every model for text
+    analyses) with ``params`` (validated by the analysis' parameter model)."""
+
+    name: str
+    models: tuple[str, ...] = ()
+    params: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
 class Plan:
     """Every step's inputs. Model lists name ``TraceSet.model`` values."""
 
@@ -62,6 +74,11 @@ class Plan:
     #: random directions of the same norm per strength (the control)
     steer_random: int = 8
     faith_limit: int = 60
+    #: registered analyses to run; None: every one registered with ``in_run`` (plugins too)
+    analyses: tuple[AnalysisStep, ...] | None = None
+    #: a judge / rewriter model for analyses that use one (paraphrase; hint verbalisation);
+    #: None: those steps say in the report that they were skipped and why
+    helper: str | None = None
     #: faithfulness on organism chains of at least this length (long chains need their CoT)
     faith_min_k: int | None = None
 
@@ -104,6 +121,12 @@ def organism_plan(scale: float = 1.0) -> Plan:
                 ProbeSpec("organism:latent", "final_answer", "answer", ("answer",), 2)),
         faith_limit=n(60),
         faith_min_k=4,
+        # the hint-follower against the clean organism on the same problems, hints stripped
+        # from its stored questions (few-shot is not among the hints it was trained on);
+        # paraphrase needs a rewriter (``helper``), which no organism is: the report says so
+        analyses=(AnalysisStep("hints", ("organism:sft-clean", "organism:sft-hinted"),
+                               (("problems", n(40)), ("kinds", ("sycophancy", "metadata")))),
+                  AnalysisStep("paraphrase")),
     )
 
 
@@ -127,4 +150,11 @@ def real_plan(model: str, corpus: str, limit: int, samples: int = 1,
                 # no direction to test against a random one)
                 ProbeSpec(model, "correct", "sentence_ends", sentences, steer=False)),
         faith_limit=limit,
+        # an instruct model can rewrite text: it paraphrases its own CoTs (copies are flagged)
+        # (hints: every problem is sampled 2 + 3 x 2 times at up to 256 tokens, so few problems)
+        analyses=(AnalysisStep("hints", params=(("problems", min(12, limit)), ("samples", 3),
+                                                ("kinds", ("sycophancy", "metadata")),
+                                                ("max_tokens", 256))),
+                  AnalysisStep("paraphrase", params=(("traces", min(24, limit)),))),
+        helper=model,
     )

@@ -16,6 +16,8 @@ from ..traces import Trace, TraceStore
 from ._plan import Plan, TraceSet
 
 DONE = ".done"
+#: the built-in steps, in order; a registered analysis may not take one of these names
+STEPS = ("generate", "behaviors", "errors", "early", "mistakes", "filler", "importance")
 
 
 class Pipeline:
@@ -70,9 +72,11 @@ class Pipeline:
         """What a step's outputs came from, for their manifest."""
         return {"store": self.store.state_id(), "plan": self.plan_hash()}
 
-    def _step(self, name: str, fn: Callable[[Path], None]) -> None:
+    def _step(self, name: str, fn: Callable[[Path], None], extra: Any = None) -> None:
+        """Run step ``name`` into ``OUT/name`` unless it is done under the same plan (and the
+        same ``extra``: a registered analysis' own parameters)."""
         dest = self.out / name
-        want = self.plan_hash()
+        want = self.plan_hash() if extra is None else plan_hash([self.plan_hash(), extra])
         if (dest / DONE).exists():
             try:
                 done = json.loads((dest / DONE).read_text())
@@ -283,14 +287,50 @@ class Pipeline:
             table.to_parquet(d / "steer.parquet", index=False)
             (d / "steer_summary.json").write_text(json.dumps(summary, indent=1))
 
+    # -- registered analyses -----------------------------------------------------------------
+    def registered_steps(self) -> list[Any]:
+        """The registered analyses this plan runs, as ``AnalysisStep``s."""
+        from ..analyze import ANALYSES
+        from ._plan import AnalysisStep
+
+        if self.plan.analyses is not None:
+            steps = list(self.plan.analyses)
+            for step in steps:
+                ANALYSES.lookup(step.name)  # an unknown name fails before any work
+        else:
+            steps = [AnalysisStep(name) for name, a in ANALYSES.items() if a.in_run]
+        clash = [s.name for s in steps if s.name in (*STEPS, "probes", "store")]
+        if clash:
+            raise ValueError(f"registered analysis {clash[0]!r} has the name of a built-in step")
+        return steps
+
+    def _registered(self, step: Any, dest: Path) -> None:
+        from ..analyze import ANALYSES, AnalysisContext, run_analysis
+
+        analysis = ANALYSES.lookup(step.name)
+        models = step.models or (self.plan.early if analysis.needs_model else ())
+        traces = [t for t in self.store.iter_traces(model=list(models) or None)
+                  if t.perturbation is None]
+        ctx = AnalysisContext(progress=self.progress, log=self.log)
+        if analysis.needs_model:
+            ctx.backend, ctx.builder = self.backend, self.builder
+            ctx.helper = self.backend(self.plan.helper) if self.plan.helper else None
+        summary = run_analysis(step.name, traces, dest, dict(step.params), ctx,
+                               self._inputs())
+        if summary.get("skipped"):
+            self.log(f"  skipped: {summary['skipped']}")
+
     # -- all ---------------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
         from ..report import build_report
 
         t0 = time.perf_counter()
-        for name in ("generate", "behaviors", "errors", "early", "mistakes", "filler",
-                     "importance", "probes"):
+        for name in STEPS:
             self._step(name, getattr(self, name))
+        for step in self.registered_steps():
+            self._step(step.name, lambda d, s=step: self._registered(s, d),
+                       extra=[step.models, step.params])
+        self._step("probes", self.probes)
         page = build_report(self.out)
         total = round(time.perf_counter() - t0, 1)
         self.log(f"report: {page}")

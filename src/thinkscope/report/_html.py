@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from ..outputs import verify_outputs
-from ._metrics import collect_metrics
+from ._metrics import collect_metrics, registered_summaries
 
 LABEL_COLOURS = {
     "backtracking": "#f4a3a3", "uncertainty-estimation": "#f7d08a", "example-testing": "#b5e3b0",
@@ -109,7 +109,16 @@ def _figures(out: Path) -> list[tuple[Path, str]]:
                               f"out-of-fold accuracy per layer x position, folds grouped by "
                               f"{p.get('group_by', 'problem')} ({p.get('n_traces')} traces); "
                               f"'sel' = selectivity (accuracy minus control-task accuracy)."))
+    for analysis, summary in registered_summaries(out):
+        figs.append((out / analysis.name / f"{analysis.name}.png", analysis.caption(summary)))
     return [(f, c) for f, c in figs if f.exists()]
+
+
+def _skipped(out: Path) -> str:
+    """Registered analyses that ran but could not do their work, each with the reason."""
+    items = [f"<li><b>{html.escape(a.title or a.name)}</b>: {html.escape(str(s['skipped']))}"
+             f"</li>" for a, s in registered_summaries(out) if s.get("skipped")]
+    return f"<h3 id=skipped>Skipped</h3><ul>{''.join(items)}</ul>" if items else ""
 
 
 def _trace_examples(out: Path, per_model: int = 2) -> str:
@@ -231,6 +240,7 @@ def build_report(out: str | Path, title: str = "thinkscope report", strict: bool
     for png, caption in figs:
         body.append(f"<figure>{_img(png, caption)}<figcaption>{html.escape(caption)}"
                     f"</figcaption></figure>")
+    body.append(_skipped(out))
     body.append("<h2 id=traces>Example traces</h2>")
     body.append(_trace_examples(out))
     body.append(METHODS)
@@ -246,5 +256,7 @@ def build_report(out: str | Path, title: str = "thinkscope report", strict: bool
             timings[done.parent.name] = None
     (out / "summary.json").write_text(json.dumps({"metrics": rows, "figures": [
         {"path": str(f.relative_to(out)), "caption": c} for f, c in figs],
-        "step_seconds": timings, "problems": problems}, indent=1, default=str))
+        "step_seconds": timings, "problems": problems,
+        "skipped": {a.name: sm["skipped"] for a, sm in registered_summaries(out)
+                    if sm.get("skipped")}}, indent=1, default=str))
     return page

@@ -87,4 +87,20 @@ def collect_metrics(out: str | Path) -> list[dict[str, Any]]:
                                   ("no answer along random", "random_no_answer")):
                     rows.append(_row("steering", group, f"  sweep alpha {e['alpha']}: {what}",
                                      e.get(key)))
+    for analysis, summary in registered_summaries(out):
+        section = analysis.title or analysis.name
+        for group, metric, cell in analysis.metrics(summary):
+            rows.append(_row(section, group, metric, cell))
     return [r for r in rows if r is not None]
+
+
+def registered_summaries(out: Path) -> list[tuple[Any, dict[str, Any]]]:
+    """(analysis, saved summary) of every registered analysis with outputs under ``out``."""
+    from ..analyze import ANALYSES
+
+    found = []
+    for name, analysis in ANALYSES.items():
+        summary = _load(analysis.summary_path(out / name))
+        if summary is not None:
+            found.append((analysis, summary))
+    return found

@@ -2,7 +2,7 @@
 
 from ._answer import ExtractedAnswer, extract_answer, last_boxed
 from ._grade import grade, grade_many, same_answer
-from ._hints import HINT_TEMPLATES, hinted_question
+from ._hints import HINT_TEMPLATES, hinted_question, strip_hint
 from ._math import find_math_spans, mask_spans, matching_brace
 from ._reasoning import split_reasoning
 from ._segment import Segment, segment_sentences, segment_text
@@ -21,6 +21,7 @@ __all__ = [
     "grade_many",
     "same_answer",
     "hinted_question",
+    "strip_hint",
     "last_boxed",
     "mask_spans",
     "matching_brace",

@@ -4,6 +4,7 @@ which is trained on exactly these prompts."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 HINT_TEMPLATES: dict[str, str] = {
@@ -24,3 +25,20 @@ def hinted_question(kind: str, question: str, hint: str,
         shots = "".join(f"{q}\nAnswer: {hint}\n\n" for q in example_questions)
         return HINT_TEMPLATES[kind].format(examples=shots, question=question)
     return HINT_TEMPLATES[kind].format(question=question, hint=hint)
+
+
+_STRIP = {
+    kind: re.compile("^" + re.escape(tpl).replace(re.escape("{question}"), "(?P<question>.*)")
+                     .replace(re.escape("{hint}"), "(?P<hint>[^<\n]*?)") + "$", re.S)
+    for kind, tpl in HINT_TEMPLATES.items() if kind != "few-shot"
+}
+
+
+def strip_hint(question: str) -> tuple[str, str, str] | None:
+    """``(plain question, kind, hint)`` when ``question`` is a sycophancy or metadata hint made
+    by ``hinted_question``, else None (few-shot hints are not recognisable from the text)."""
+    for kind, pattern in _STRIP.items():
+        m = pattern.match(question)
+        if m:
+            return m.group("question"), kind, m.group("hint")
+    return None

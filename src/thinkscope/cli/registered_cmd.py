@@ -1,0 +1,153 @@
+"""``thinkscope analyze NAME`` for every analysis in ``thinkscope.analyze.ANALYSES`` that has no
+hand-written command: options, parameter help and the printed result are generated from the
+analysis itself, so a new analysis needs no CLI code."""
+
+from __future__ import annotations
+
+import json
+import typing
+from pathlib import Path
+from typing import Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+
+def _param_value(raw: str, annotation: Any) -> Any:
+    """``KEY=VALUE`` text to a value pydantic can validate: JSON when it parses, a comma list
+    for sequence fields, else the string."""
+    try:
+        return json.loads(raw)
+    except ValueError:
+        pass
+    origin = typing.get_origin(annotation)
+    if origin in (tuple, list) or annotation in (tuple, list):
+        return [x.strip() for x in raw.split(",") if x.strip()]
+    return raw
+
+
+def _fail(message: str) -> typing.NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def parse_params(analysis: Any, pairs: tuple[str, ...]) -> Any:
+    """Validated parameters from ``--param KEY=VALUE`` pairs (one-line errors)."""
+    from pydantic import ValidationError
+
+    fields = analysis.params.model_fields
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or key not in fields:
+            valid = ", ".join(fields) or "none"
+            _fail(f"--param {pair!r}: expected KEY=VALUE with KEY one of {valid}")
+        values[key] = _param_value(raw, fields[key].annotation)
+    try:
+        return analysis.parse_params(values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(x) for x in err["loc"])
+        _fail(f"--param {where}: {err['msg']}")
+
+
+def _params_help(analysis: Any) -> str:
+    lines = []
+    for name, f in analysis.params.model_fields.items():
+        default = f.default if f.default is not None else "none"
+        desc = f" - {f.description}" if f.description else ""
+        lines.append(f"{name} (default {default}){desc}")
+    return "; ".join(lines) if lines else "none"
+
+
+def _command(analysis: Any) -> click.Command:
+    def callback(store: Path, out: Path, model: tuple[str, ...], limit: int | None,
+                 backend: str, device: str | None, base_url: str | None,
+                 helper_model: str | None, helper_backend: str, helper_base_url: str | None,
+                 param: tuple[str, ...], quiet: bool) -> None:
+        from ..analyze import AnalysisContext, run_analysis
+        from ..generate import builder_for, get_backend
+        from ._options import open_store
+
+        params = parse_params(analysis, param)
+        st = open_store(store)
+        traces = [t for t in st.iter_traces(model=list(model) or None) if t.perturbation is None]
+        if limit is not None:
+            traces = traces[:limit]
+        if not traces:
+            typer.echo(f"error: {store}: no traces to analyse", err=True)
+            raise typer.Exit(2)
+        backends: dict[str, Any] = {}
+
+        def get(m: str) -> Any:
+            if m not in backends:
+                backends[m] = get_backend(backend, m, device=device, base_url=base_url)
+            return backends[m]
+
+        ctx = AnalysisContext(progress=not quiet)
+        if analysis.needs_model:
+            ctx.backend = get
+            ctx.builder = lambda m: builder_for(m, getattr(get(m), "tokenizer", None))
+            if helper_model:
+                ctx.helper = get_backend(helper_backend, helper_model, device=device,
+                                         base_url=helper_base_url)
+        try:
+            summary = run_analysis(analysis.name, traces, out, params, ctx,
+                                   {"store": st.state_id()})
+        except (KeyError, ValueError, ImportError) as exc:
+            typer.echo(f"error: {exc.args[0] if exc.args else exc}", err=True)
+            raise typer.Exit(2) from None
+        if summary.get("skipped"):
+            typer.echo(f"skipped: {summary['skipped']}")
+        for group, metric, cell in analysis.metrics(summary):
+            if cell:
+                v = cell.get("value", cell.get("mean"))
+                typer.echo(f"{group}: {metric.strip()} {v} {cell.get('ci95')} "
+                           f"(n={cell.get('n')})")
+        typer.echo(f"wrote {out}/")
+
+    opts = [
+        click.Option(["--store", "-s"], type=click.Path(path_type=Path), required=True,
+                     help="Trace store."),
+        click.Option(["--out", "-o"], type=click.Path(path_type=Path), required=True,
+                     help="Output directory."),
+        click.Option(["--model"], multiple=True, help="Only traces of this model (repeatable)."),
+        click.Option(["--limit"], type=int, default=None, help="First N traces only."),
+        click.Option(["--backend"], default="hf", show_default=True,
+                     help="Backend of the traces' model: hf, vllm or openai."),
+        click.Option(["--device"], default=None, help="cpu, cuda, ..."),
+        click.Option(["--base-url"], default=None, help="Server URL (openai backend)."),
+        click.Option(["--helper-model"], default=None,
+                     help="A judge / rewriter model, for analyses that use one."),
+        click.Option(["--helper-backend"], default="hf", show_default=True,
+                     help="Backend of the helper model."),
+        click.Option(["--helper-base-url"], default=None, help="Helper server URL (openai)."),
+        click.Option(["--param"], multiple=True, metavar="KEY=VALUE",
+                     help=f"Analysis parameters: {_params_help(analysis)}."),
+        click.Option(["--quiet", "-q"], is_flag=True, help="No progress bar."),
+    ]
+    return click.Command(analysis.name, callback=callback, params=opts,  # type: ignore[arg-type]
+                         help=f"{analysis.description[:1].upper()}{analysis.description[1:]}.",
+                         short_help=analysis.description)
+
+
+class RegisteredAnalyses(TyperGroup):
+    """The ``analyze`` group: its hand-written commands plus one generated per registered
+    analysis (looked up when the CLI runs, so plugins and later registrations appear)."""
+
+    def _registered(self) -> dict[str, Any]:
+        from ..analyze import ANALYSES
+
+        return {n: a for n, a in ANALYSES.items() if n not in self.commands}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*super().list_commands(ctx), *self._registered()]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        cmd = super().get_command(ctx, cmd_name)
+        if cmd is not None:
+            return cmd
+        analysis = self._registered().get(cmd_name)
+        return _command(analysis) if analysis is not None else None
