@@ -23,15 +23,36 @@ def run(
                                                    "reasoning models).")] = None,
     scale: Annotated[float, typer.Option(help="Organisms: multiply every trace count.")] = 1.0,
     device: Annotated[str | None, typer.Option(help="cpu, cuda, ...")] = None,
+    config: Annotated[Path | None, typer.Option(
+        "--config", help="A plan file (YAML or JSON): a preset and overrides, or every field "
+        "of the plan; see thinkscope.pipeline.load_plan.")] = None,
+    backend: Annotated[str | None, typer.Option(
+        help="Generation and faithfulness backend: hf, vllm or openai (default: the plan's, "
+        "hf).")] = None,
+    base_url: Annotated[str | None, typer.Option(help="Server URL (openai backend).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Run every analysis end to end and write OUT/report.html.
 
-    Generation, behaviours, step errors, faithfulness, importance and probes, in that order."""
-    from ..pipeline import Pipeline, organism_plan, real_plan
+    Generation, behaviours, step errors, faithfulness, importance, the registered analyses
+    (hints, paraphrase, plugins) and probes, in that order."""
+    import dataclasses
 
-    plan = real_plan(model, corpus, limit, max_tokens=max_tokens) if model \
-        else organism_plan(scale)
+    from ..pipeline import Pipeline, PlanError, check_plan, load_plan, organism_plan, real_plan
+
+    try:
+        if config is not None:
+            plan = load_plan(config)
+        else:
+            plan = real_plan(model, corpus, limit, max_tokens=max_tokens) if model \
+                else organism_plan(scale)
+        overrides = {k: v for k, v in (("backend", backend), ("base_url", base_url))
+                     if v is not None}
+        plan = dataclasses.replace(plan, **overrides)
+        check_plan(plan)
+    except PlanError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
     result = Pipeline(plan, out, device=device, progress=not quiet).run()
     print_key_numbers(json.loads((out / "summary.json").read_text()))
     typer.echo(f"done in {result['seconds']:.0f} s; report: {result['report']}")

@@ -76,6 +76,11 @@ class Plan:
     faith_limit: int = 60
     #: registered analyses to run; None: every one registered with ``in_run`` (plugins too)
     analyses: tuple[AnalysisStep, ...] | None = None
+    #: generation and faithfulness backend: hf, vllm or openai (activations, probes and steering
+    #: always run on transformers: they read and edit hidden states)
+    backend: str = "hf"
+    #: the server of the openai backend
+    base_url: str | None = None
     #: a judge / rewriter model for analyses that use one (paraphrase; hint verbalisation);
     #: None: those steps say in the report that they were skipped and why
     helper: str | None = None

@@ -32,21 +32,28 @@ class Pipeline:
         self.progress = progress
         self.log = log
         self.store = store if store is not None else TraceStore(self.out / "store", create=True)
-        self._backends: dict[str, Any] = {}
+        self._backends: dict[tuple[str, str], Any] = {}
         self.timings: dict[str, float] = {}
 
     # -- helpers -----------------------------------------------------------------------------
-    def backend(self, model: str) -> Any:
-        if model not in self._backends:
+    def backend(self, model: str, name: str | None = None) -> Any:
+        """The plan's backend for ``model`` (``name``: another one), loaded once."""
+        name = name or self.plan.backend
+        if (name, model) not in self._backends:
             from ..generate import get_backend
 
-            self._backends[model] = get_backend("hf", model, device=self.device, batch_size=64)
-        return self._backends[model]
+            self._backends[(name, model)] = get_backend(
+                name, model, device=self.device, batch_size=64, base_url=self.plan.base_url)
+        return self._backends[(name, model)]
+
+    def hf_backend(self, model: str) -> Any:
+        """transformers for ``model``: activations, probes and steering need its internals."""
+        return self.backend(model, "hf")
 
     def builder(self, model: str) -> Any:
         from ..generate import builder_for
 
-        return builder_for(model, self.backend(model).tokenizer)
+        return builder_for(model, getattr(self.backend(model), "tokenizer", None))
 
     def _resample_cap(self, model: str) -> int:
         """Tokens a resampled or steered continuation may write (the rest of a chain)."""
@@ -223,7 +230,7 @@ class Pipeline:
             if len(traces) < 20:
                 self.log(f"  {model}: {len(traces)} traces, too few to probe {target}")
                 continue
-            be = self.backend(model)
+            be = self.hf_backend(model)
             name = f"{i}-{target}"
             depth = n_layers(be.model)
             # deep models: about eight evenly spaced layers keep the sweep affordable
@@ -261,7 +268,7 @@ class Pipeline:
         path = next((p for p in saved if p.name.startswith("mass_mean")), saved[0])
         probe = load_probe(path)
         info = json.loads(path.with_suffix(".json").read_text())["extra"]
-        be = self.backend(model)
+        be = self.hf_backend(model)
         dirs = np.asarray(probe.directions_)
         classes = [str(c) for c in probe.classes_]
         target = str(info["target"])
