@@ -14,14 +14,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import import_data, write_page  # noqa: E402
-
-from thinkscope.analyze.behaviors import (  # noqa: E402
+from thinkscope.analyze.behaviors import (
     BehaviorClassifier,
     fit_classifier,
     format_agreement,
@@ -31,6 +26,8 @@ from thinkscope.analyze.behaviors import (  # noqa: E402
     label_traces,
     write_behaviors,
 )
+from thinkscope.report import write_page
+from thinkscope.traces.io import import_data
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cv", action="store_true", help="also refit with grouped CV and LOMO")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    traces = list(import_data(args.data, args.out).iter_traces())
+    traces = list(import_data(args.data, args.out / "store").iter_traces())
     seen = set(BehaviorClassifier.load().meta.get("models", []))
     results: dict[str, dict] = {}
     sections: list[tuple[str, object]] = []

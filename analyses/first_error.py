@@ -10,14 +10,11 @@ noise can be told from checker mistakes.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import import_data, write_page  # noqa: E402
-
-from thinkscope.analyze.errors import check_traces, write_errors  # noqa: E402
+from thinkscope.analyze.errors import check_traces, write_errors
+from thinkscope.report import write_page
+from thinkscope.traces.io import import_data
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", required=True, type=Path)
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    store = import_data(args.data, args.out)
+    store = import_data(args.data, args.out / "store")
     traces = {t.trace_id: t for t in store.iter_traces()}
     df = check_traces(traces.values(), "gold", progress=False)
     summary = write_errors(df, args.out)

@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import import_data, write_page  # noqa: E402
-
-from thinkscope.analyze.behaviors import get_detector, label_traces, write_behaviors  # noqa: E402
-from thinkscope.analyze.errors import check_traces, write_errors  # noqa: E402
+from thinkscope.analyze.behaviors import get_detector, label_traces, write_behaviors
+from thinkscope.analyze.errors import check_traces, write_errors
+from thinkscope.report import write_page
+from thinkscope.traces.io import import_data
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", required=True, type=Path)
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    traces = list(import_data(args.data, args.out).iter_traces())
+    traces = list(import_data(args.data, args.out / "store").iter_traces())
     kinds = {t.model.id: t.model.kind.value for t in traces}
     results: dict[str, object] = {"model_kinds": kinds}
     sections: list[tuple[str, object]] = []

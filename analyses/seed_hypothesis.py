@@ -15,16 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import write_page  # noqa: E402
-
-from thinkscope.analyze.behaviors import get_detector, label_traces, write_behaviors  # noqa: E402
-from thinkscope.analyze.errors import check_traces, write_errors  # noqa: E402
-from thinkscope.traces import TraceStore  # noqa: E402
+from thinkscope.analyze.behaviors import get_detector, label_traces, write_behaviors
+from thinkscope.analyze.errors import check_traces, write_errors
+from thinkscope.report import write_page
+from thinkscope.traces import TraceStore
 
 RL, SFT = "organism:rl-outcome", "organism:sft-coldstart"
 

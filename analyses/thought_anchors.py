@@ -16,12 +16,10 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import import_data, write_page  # noqa: E402
-
-from thinkscope.analyze._common import mean_ci  # noqa: E402
-from thinkscope.analyze.behaviors import get_detector, trace_segments  # noqa: E402
+from thinkscope.analyze.behaviors import get_detector, trace_segments
+from thinkscope.report import write_page
+from thinkscope.stats import mean_ci
+from thinkscope.traces.io import import_data
 
 MEASURES = ("resampling_importance_accuracy", "resampling_importance_kl",
             "counterfactual_importance_accuracy", "counterfactual_importance_kl")
@@ -51,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--samples", type=int, default=8)
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    traces = [t for t in import_data(args.data, args.out).iter_traces()
+    traces = [t for t in import_data(args.data, args.out / "store").iter_traces()
               if t.annotations and t.annotations.chunks]
     if not traces:
         print(f"error: {args.data}: no Thought Anchors chunks found", file=sys.stderr)

@@ -12,6 +12,7 @@ from ..figures import (
 )
 from ._html import StaleOutputsError, build_report
 from ._metrics import collect_metrics
+from ._page import write_page
 
 __all__ = [
     "StaleOutputsError",
@@ -25,4 +26,5 @@ __all__ = [
     "probe_heatmap_figure",
     "trace_truncation_figure",
     "truncation_curve_figure",
+    "write_page",
 ]

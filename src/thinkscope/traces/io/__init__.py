@@ -16,7 +16,7 @@ from ._common import (
     register_importer,
 )
 from ._export import export_store
-from ._import import AUTO_ORDER, ImportSummary, discover, import_paths
+from ._import import AUTO_ORDER, ImportSummary, discover, import_data, import_paths
 from .annotated import normalise_label, parse_annotated
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "export_store",
     "get_importer",
     "guess_model_kind",
+    "import_data",
     "import_paths",
     "normalise_label",
     "parse_annotated",

@@ -301,3 +301,15 @@ def import_paths(
             break
     bar.close()
     return summary
+
+
+def import_data(data: str | Path, store_root: str | Path, fmt: str = "auto",
+                log: Callable[[str], None] | None = print) -> TraceStore:
+    """Import ``data`` (a file or folder) into the store at ``store_root`` (created if absent;
+    idempotent: a rerun adds nothing) and say what happened in one line."""
+    store = TraceStore(store_root, create=True)
+    summary = import_paths([data], store, fmt=fmt, progress=False)
+    if log is not None:
+        log(f"imported {summary.imported} traces ({summary.duplicates} already stored, "
+            f"{summary.bad} bad records quarantined) from {data}")
+    return store
