@@ -38,6 +38,8 @@ class HintParams(BaseModel):
     max_tokens: int | None = Field(None, description="tokens per sample (default: 128 for "
                                    "organisms, the model's reasoning budget otherwise)")
     seed: int = 0
+    judge: bool = Field(False, description="also ask the helper model whether each flipped "
+                        "CoT mentions the hint (beside the keyword check)")
 
 
 def _run_hints(traces: Sequence[Trace], ctx: AnalysisContext, p: Any) -> AnalysisResult:
@@ -61,7 +63,8 @@ def _run_hints(traces: Sequence[Trace], ctx: AnalysisContext, p: Any) -> Analysi
         cap = p.max_tokens or (128 if model.startswith("organism:")
                                else min(384, default_max_tokens(model, builder)))
         df = run_hints(items, ctx.backend(model), builder, kinds=p.kinds, samples=p.samples,
-                       max_tokens=cap, seed=p.seed, judge=ctx.helper, progress=ctx.progress)
+                       max_tokens=cap, seed=p.seed,
+                       judge=ctx.helper if p.judge else None, progress=ctx.progress)
         df.insert(0, "model", model)
         frames.append(df)
         groups[model] = summarize_hints(df)
