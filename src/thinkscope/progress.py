@@ -33,7 +33,7 @@ class LineProgress:
         self.t0 = time.perf_counter()
         self.closed = False
         if not disable:
-            of = f" of {total} {unit}" if total is not None else ""
+            of = f" ({total} {unit})" if total is not None else ""
             print(f"{self.desc}: started{of}", file=sys.stderr, flush=True)
 
     def update(self, n: int = 1) -> None:
@@ -66,6 +66,11 @@ class LineProgress:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def bars_on_screen() -> bool:
+    """Whether progress is drawn as bars (a terminal), not as lines or nothing."""
+    return _mode() == "bar"
 
 
 def progress_bar(iterable: Iterable[Any] | None = None, **kwargs: Any) -> Any:

@@ -14,7 +14,7 @@ def test_a_log_gets_one_start_and_one_end_line(capsys, monkeypatch):
     bar.close()  # closing twice prints nothing more
     err = capsys.readouterr().err
     lines = err.strip().splitlines()
-    assert lines[0] == "step errors: started of 500 trace"
+    assert lines[0] == "step errors: started (500 trace)"
     assert lines[1].startswith("step errors: 500 trace in ") and lines[1].endswith("(tok_s=12)")
     assert len(lines) == 2 and "\r" not in err
 

@@ -45,8 +45,20 @@ def main() -> None:
     corrupt) ends the command with one line, not a traceback."""
     from ..traces import StoreError
 
+    quiet_third_party_warnings()
     try:
         app()
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
+
+
+def quiet_third_party_warnings() -> None:
+    """Other packages' deprecation notices are for their developers, not for a user of this
+    command; ours still show, and ``python -W ...`` or ``PYTHONWARNINGS`` bring all back."""
+    import warnings
+
+    if sys.warnoptions:
+        return
+    for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
+        warnings.filterwarnings("ignore", category=category, module=r"^(?!thinkscope)")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .._quiet import quiet_hf_progress
+from ..progress import bars_on_screen
 from ._gguf import model_source
 
 ORGANISM_PREFIX = "organism:"
@@ -74,7 +75,8 @@ def load_model(
                                               trust_remote_code=trust_remote_code)
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
-    with quiet_hf_progress(_is_organism(ref, path)):
+    # organisms load in milliseconds; in a log a per-load bar is noise
+    with quiet_hf_progress(_is_organism(ref, path) or not bars_on_screen()):
         model = AutoModelForCausalLM.from_pretrained(
             path, dtype=dtype, revision=revision, trust_remote_code=trust_remote_code
         )
