@@ -22,12 +22,83 @@ def _pyplot() -> Any:
     return plt
 
 
-def _save(plt: Any, fig: Any, out_png: str | Path) -> Path:
+def _texts(fig: Any) -> list[Any]:
+    """Every visible, non-empty text of a figure: titles, axis labels, tick labels, legends,
+    colorbar labels, annotations."""
+    from matplotlib.text import Text
+
+    hidden = set()  # labels of ticks outside the view limits: matplotlib does not draw them
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if not lo - 1e-9 <= tick.get_loc() <= hi + 1e-9:
+                    hidden.update({id(tick.label1), id(tick.label2)})
+    return [t for t in fig.findobj(Text)
+            if t.get_visible() and t.get_text().strip() and id(t) not in hidden]
+
+
+def text_outside(fig: Any, tolerance: float = 1.0) -> list[str]:
+    """The texts of ``fig`` that do not fit inside it (they would be clipped in the PNG)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    box = fig.bbox
+    out = []
+    for t in _texts(fig):
+        e = t.get_window_extent(renderer)
+        if (e.x0 < box.x0 - tolerance or e.y0 < box.y0 - tolerance or
+                e.x1 > box.x1 + tolerance or e.y1 > box.y1 + tolerance):
+            out.append(t.get_text())
+    return out
+
+
+def fit_texts(fig: Any, tries: int = 4) -> list[str]:
+    """Lay ``fig`` out so that no text is clipped: wrap titles that are wider than the figure,
+    then widen / heighten the figure until every text fits. Returns what still does not fit
+    (empty unless something is pathologically long)."""
+    import textwrap
+
     fig.tight_layout()
+    for _ in range(tries):
+        bad = text_outside(fig)
+        if not bad:
+            return []
+        renderer = fig.canvas.get_renderer()
+        width_px = fig.bbox.width
+        for t in _texts(fig):
+            e = t.get_window_extent(renderer)
+            if t.get_text() in bad and e.width > 0.95 * width_px and "\n" not in t.get_text():
+                chars = max(20, int(len(t.get_text()) * 0.9 * width_px / e.width))
+                t.set_text(textwrap.fill(t.get_text(), chars))
+        # whatever still sticks out: grow the canvas by the overhang and lay out again
+        fig.canvas.draw()
+        over_x = over_y = 0.0
+        for t in _texts(fig):
+            e = t.get_window_extent(renderer)
+            over_x = max(over_x, fig.bbox.x0 - e.x0, e.x1 - fig.bbox.x1)
+            over_y = max(over_y, fig.bbox.y0 - e.y0, e.y1 - fig.bbox.y1)
+        w, h = fig.get_size_inches()
+        fig.set_size_inches(w + 2 * max(0.0, over_x) / fig.dpi, h + 2 * max(0.0, over_y) / fig.dpi)
+        fig.tight_layout()
+    return text_outside(fig)
+
+
+#: set by tests: every saved figure's texts that did not fit (empty when the layout is right)
+LAYOUT_PROBLEMS: list[tuple[str, str]] = []
+
+
+def _save(plt: Any, fig: Any, out_png: str | Path) -> Path:
     out = Path(out_png)
+    for text in fit_texts(fig):
+        LAYOUT_PROBLEMS.append((out.name, text))
     fig.savefig(out, dpi=110)
     plt.close(fig)
     return out
+
+
+def _num(x: Any) -> str:
+    """One precision for every number on a figure."""
+    return "–" if x is None else f"{float(x):.2f}"
 
 
 def _interval(p: dict[str, Any]) -> tuple[float, float, float]:
@@ -39,8 +110,21 @@ def _interval(p: dict[str, Any]) -> tuple[float, float, float]:
 
 
 def _short(name: str, width: int = 28) -> str:
+    """A label for ``name``: its last path part, wrapped (never cut) at ``width`` characters,
+    breaking after ``:``, ``-`` or ``_`` where it can."""
+    import re
+
     name = name.split("/")[-1]
-    return name if len(name) <= width else name[: width - 1] + "…"
+    if len(name) <= width:
+        return name
+    lines, line = [], ""
+    for piece in re.findall(r"[^:\-_]+[:\-_]?", name):
+        if line and len(line) + len(piece) > width:
+            lines.append(line)
+            line = ""
+        line += piece
+    lines.append(line)
+    return "\n".join(lines)
 
 
 def behavior_rates_figure(traces_parquet: str | Path, out_png: str | Path, by: str = "model",
@@ -115,14 +199,17 @@ def truncation_curve_figure(summary_json: str | Path, out_png: str | Path) -> Pa
         hi = [c["same"]["ci95"][1] for c in g["curve"]]
         a = g["aoc"]
         line = ax.plot(f, v, marker="o", ms=3,
-                       label=f"{_short(name, 34)}: AOC {a['mean']} "
-                             f"[{a['ci95'][0]}, {a['ci95'][1]}] (n={g['n_traces']})")
+                       label=f"{name.split('/')[-1]}: AOC {_num(a['mean'])} "
+                             f"[{_num(a['ci95'][0])}, {_num(a['ci95'][1])}] "
+                             f"(n={g['n_traces']})")
         ax.fill_between(f, lo, hi, alpha=0.2, color=line[0].get_color())
     ax.set_xlabel("fraction of the CoT kept (cut at sentence ends)")
     ax.set_ylabel("answer same as with the full CoT")
     ax.set_ylim(-0.02, 1.02)
     ax.set_title("Early answering (forced answer after a truncated CoT)", fontsize=10)
-    ax.legend(fontsize=7)
+    # below the axes: a legend inside would cover the curves it names
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=1,
+              frameon=False)
     return _save(plt, fig, out_png)
 
 
@@ -226,7 +313,8 @@ def probe_heatmap_figure(results_parquet: str | Path, out_png: str | Path,
     ax.set_ylabel("layer (0 = embeddings)")
     target = df["target"].iloc[0] if len(df) else ""
     n = int(sub["n_problems"].max()) if len(sub) else 0
-    ax.set_title(f"{probe} probe: {target} (grouped CV, up to {n} problems)")
+    ax.set_title(f"{probe} probe: {target}\n(out-of-fold, folds grouped; up to {n} problems "
+                 f"per cell after masking)", fontsize=9)
     fig.colorbar(im, ax=ax, label="accuracy")
     return _save(plt, fig, out_png)
 

@@ -76,6 +76,24 @@ def test_run_writes_every_analysis(run_dir: Path):
     assert all((run_dir / f["path"]).exists() for f in summary["figures"])
 
 
+def test_every_figure_of_the_run_fits_its_text(run_dir: Path, tmp_path: Path):
+    from thinkscope import figures as F
+
+    F.LAYOUT_PROBLEMS.clear()
+    F.behavior_rates_figure(run_dir / "behaviors" / "traces.parquet", tmp_path / "b.png")
+    F.error_rates_figure(run_dir / "errors" / "summary.json", tmp_path / "e.png")
+    F.truncation_curve_figure(run_dir / "early" / "early_answering_summary.json",
+                              tmp_path / "t.png")
+    F.mistake_position_figure(run_dir / "mistakes" / "mistakes_summary.json", tmp_path / "m.png")
+    F.filler_figure(run_dir / "filler" / "filler_summary.json", tmp_path / "f.png")
+    F.importance_figure(run_dir / "importance" / "importance.parquet", tmp_path / "i.png")
+    heatmaps = sorted((run_dir / "probes").glob("*/results.parquet"))
+    for i, res in enumerate(heatmaps):
+        for probe in ("logistic", "mass_mean"):
+            F.probe_heatmap_figure(res, tmp_path / f"h{i}{probe}.png", probe=probe)
+    assert heatmaps and F.LAYOUT_PROBLEMS == []
+
+
 def test_report_rebuilds_from_saved_tables(run_dir: Path, tmp_path: Path):
     copy = tmp_path / "copy"
     shutil.copytree(run_dir, copy, ignore=shutil.ignore_patterns("store", "acts*"))

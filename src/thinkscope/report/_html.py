@@ -73,7 +73,8 @@ _FIGURES: list[tuple[str, str, Callable[[dict[str, Any]], str]]] = [
         f"{_n_traces(b)} traces.")),
     ("errors/summary.json", "errors/errors.png", lambda e: (
         f"Step error rate (erroneous / checkable steps, safe symbolic checker; organism chains "
-        f"against exact ground truth) and answer accuracy by model, {_n_traces(e)} traces.")),
+        f"against exact ground truth) by model, with the checkable steps behind each bar; "
+        f"{_n_traces(e)} traces (answer accuracy is in the summary table).")),
     ("early/early_answering_summary.json", "early/early_answering.png", lambda ea: (
         f"Early answering: the CoT cut at fixed fractions (snapped to sentence ends), an answer "
         f"forced at token level; % equal to the full-CoT answer, Wilson 95% bands; "
