@@ -4,7 +4,7 @@ bootstrap intervals (optionally resampling whole groups, e.g. problems) for any 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -115,7 +115,7 @@ def mean_ci(values: Sequence[float], groups: Sequence[object] | None = None,
             "n": len(x)}
 
 
-def mean_cis(columns: dict[str, Sequence[float]], groups: Sequence[object] | None = None,
+def mean_cis(columns: Mapping[str, Sequence[float | None]], groups: Sequence[object] | None = None,
              seed: int = 0, n_boot: int = 2000, level: float = 0.95) -> dict[str, dict[str, Any]]:
     """``mean_ci`` of several columns of the same units at once: one resampling of the units
     (or of ``groups`` of them) serves every column, so the cost does not grow with the number

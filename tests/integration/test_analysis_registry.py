@@ -80,7 +80,8 @@ def test_a_registered_analysis_gets_a_cli_command(toy, tmp_path):
     helptext = runner.invoke(app, ["analyze", "--help"]).stdout
     assert "toy-words" in helptext
     sub = runner.invoke(app, ["analyze", "toy-words", "--help"]).stdout
-    assert "scale (default 1.0)" in sub
+    assert "scale (default 1.0) - multiplies every count" in " ".join(sub.replace("│", " ")
+                                                                       .split())
     res = runner.invoke(app, ["analyze", "toy-words", "-s", str(tmp_path / "s"), "-o",
                               str(tmp_path / "o"), "--param", "scale=2"])
     assert res.exit_code == 0, res.output

@@ -2,15 +2,16 @@
 hand-written command: options, parameter help and the printed result are generated from the
 analysis itself, so a new analysis needs no CLI code."""
 
-from __future__ import annotations
+# no ``from __future__ import annotations`` here: the generated command's annotations must be
+# evaluated where it is defined, with the analysis in scope, for typer to read them
 
 import json
 import typing
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-import click
 import typer
+import typer.main
 from typer.core import TyperGroup
 
 
@@ -62,75 +63,83 @@ def _params_help(analysis: Any) -> str:
     return "; ".join(lines) if lines else "none"
 
 
-def _command(analysis: Any) -> click.Command:
-    def callback(store: Path, out: Path, model: tuple[str, ...], limit: int | None,
-                 backend: str, device: str | None, base_url: str | None,
-                 helper_model: str | None, helper_backend: str, helper_base_url: str | None,
-                 param: tuple[str, ...], quiet: bool) -> None:
-        from ..analyze import AnalysisContext, run_analysis
-        from ..generate import builder_for, get_backend
-        from ._options import open_store
+def _command(analysis: Any) -> Any:
+    """The click command of ``analysis``, built through typer like every other command."""
+    sub = typer.Typer(add_completion=False)
 
-        params = parse_params(analysis, param)
-        st = open_store(store)
-        traces = [t for t in st.iter_traces(model=list(model) or None) if t.perturbation is None]
-        if limit is not None:
-            traces = traces[:limit]
-        if not traces:
-            typer.echo(f"error: {store}: no traces to analyse", err=True)
-            raise typer.Exit(2)
-        backends: dict[str, Any] = {}
+    @sub.command(name=analysis.name, short_help=analysis.description,
+                 help=f"{analysis.description[:1].upper()}{analysis.description[1:]}.")
+    def command(
+        store: Annotated[Path, typer.Option("--store", "-s", help="Trace store.")],
+        out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")],
+        model: Annotated[list[str] | None, typer.Option(
+            "--model", help="Only traces of this model (repeatable).")] = None,
+        limit: Annotated[int | None, typer.Option(help="First N traces only.")] = None,
+        backend: Annotated[str, typer.Option(
+            help="Backend of the traces' model: hf, vllm or openai.")] = "hf",
+        device: Annotated[str | None, typer.Option(help="cpu, cuda, ...")] = None,
+        base_url: Annotated[str | None, typer.Option(help="Server URL (openai).")] = None,
+        helper_model: Annotated[str | None, typer.Option(
+            help="A judge / rewriter model, for analyses that use one.")] = None,
+        helper_backend: Annotated[str, typer.Option(help="Backend of the helper model.")] =
+        "hf",
+        helper_base_url: Annotated[str | None, typer.Option(
+            help="Helper server URL (openai).")] = None,
+        param: Annotated[list[str] | None, typer.Option(
+            "--param", metavar="KEY=VALUE",
+            help=f"Analysis parameters: {_params_help(analysis)}.")] = None,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] =
+        False,
+    ) -> None:
+        _run(analysis, store, out, tuple(model or ()), limit, backend, device, base_url,
+             helper_model, helper_backend, helper_base_url, tuple(param or ()), quiet)
 
-        def get(m: str) -> Any:
-            if m not in backends:
-                backends[m] = get_backend(backend, m, device=device, base_url=base_url)
-            return backends[m]
+    return typer.main.get_command(sub)
 
-        ctx = AnalysisContext(progress=not quiet)
-        if analysis.needs_model:
-            ctx.backend = get
-            ctx.builder = lambda m: builder_for(m, getattr(get(m), "tokenizer", None))
-            if helper_model:
-                ctx.helper = get_backend(helper_backend, helper_model, device=device,
-                                         base_url=helper_base_url)
-        try:
-            summary = run_analysis(analysis.name, traces, out, params, ctx,
-                                   {"store": st.state_id()})
-        except (KeyError, ValueError, ImportError) as exc:
-            typer.echo(f"error: {exc.args[0] if exc.args else exc}", err=True)
-            raise typer.Exit(2) from None
-        if summary.get("skipped"):
-            typer.echo(f"skipped: {summary['skipped']}")
-        for group, metric, cell in analysis.metrics(summary):
-            if cell:
-                v = cell.get("value", cell.get("mean"))
-                typer.echo(f"{group}: {metric.strip()} {v} {cell.get('ci95')} "
-                           f"(n={cell.get('n')})")
-        typer.echo(f"wrote {out}/")
 
-    opts = [
-        click.Option(["--store", "-s"], type=click.Path(path_type=Path), required=True,
-                     help="Trace store."),
-        click.Option(["--out", "-o"], type=click.Path(path_type=Path), required=True,
-                     help="Output directory."),
-        click.Option(["--model"], multiple=True, help="Only traces of this model (repeatable)."),
-        click.Option(["--limit"], type=int, default=None, help="First N traces only."),
-        click.Option(["--backend"], default="hf", show_default=True,
-                     help="Backend of the traces' model: hf, vllm or openai."),
-        click.Option(["--device"], default=None, help="cpu, cuda, ..."),
-        click.Option(["--base-url"], default=None, help="Server URL (openai backend)."),
-        click.Option(["--helper-model"], default=None,
-                     help="A judge / rewriter model, for analyses that use one."),
-        click.Option(["--helper-backend"], default="hf", show_default=True,
-                     help="Backend of the helper model."),
-        click.Option(["--helper-base-url"], default=None, help="Helper server URL (openai)."),
-        click.Option(["--param"], multiple=True, metavar="KEY=VALUE",
-                     help=f"Analysis parameters: {_params_help(analysis)}."),
-        click.Option(["--quiet", "-q"], is_flag=True, help="No progress bar."),
-    ]
-    return click.Command(analysis.name, callback=callback, params=opts,  # type: ignore[arg-type]
-                         help=f"{analysis.description[:1].upper()}{analysis.description[1:]}.",
-                         short_help=analysis.description)
+def _run(analysis: Any, store: Path, out: Path, model: tuple[str, ...], limit: int | None,
+         backend: str, device: str | None, base_url: str | None, helper_model: str | None,
+         helper_backend: str, helper_base_url: str | None, param: tuple[str, ...],
+         quiet: bool) -> None:
+    from ..analyze import AnalysisContext, run_analysis
+    from ..generate import builder_for, get_backend
+    from ._options import open_store
+
+    params = parse_params(analysis, param)
+    st = open_store(store)
+    traces = [t for t in st.iter_traces(model=list(model) or None) if t.perturbation is None]
+    if limit is not None:
+        traces = traces[:limit]
+    if not traces:
+        typer.echo(f"error: {store}: no traces to analyse", err=True)
+        raise typer.Exit(2)
+    backends: dict[str, Any] = {}
+
+    def get(m: str) -> Any:
+        if m not in backends:
+            backends[m] = get_backend(backend, m, device=device, base_url=base_url)
+        return backends[m]
+
+    ctx = AnalysisContext(progress=not quiet)
+    if analysis.needs_model:
+        ctx.backend = get
+        ctx.builder = lambda m: builder_for(m, getattr(get(m), "tokenizer", None))
+        if helper_model:
+            ctx.helper = get_backend(helper_backend, helper_model, device=device,
+                                     base_url=helper_base_url)
+    try:
+        summary = run_analysis(analysis.name, traces, out, params, ctx,
+                               {"store": st.state_id()})
+    except (KeyError, ValueError, ImportError) as exc:
+        typer.echo(f"error: {exc.args[0] if exc.args else exc}", err=True)
+        raise typer.Exit(2) from None
+    if summary.get("skipped"):
+        typer.echo(f"skipped: {summary['skipped']}")
+    for group, metric, cell in analysis.metrics(summary):
+        if cell:
+            v = cell.get("value", cell.get("mean"))
+            typer.echo(f"{group}: {metric.strip()} {v} {cell.get('ci95')} (n={cell.get('n')})")
+    typer.echo(f"wrote {out}/")
 
 
 class RegisteredAnalyses(TyperGroup):
@@ -142,10 +151,10 @@ class RegisteredAnalyses(TyperGroup):
 
         return {n: a for n, a in ANALYSES.items() if n not in self.commands}
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: Any) -> list[str]:
         return [*super().list_commands(ctx), *self._registered()]
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
         cmd = super().get_command(ctx, cmd_name)
         if cmd is not None:
             return cmd

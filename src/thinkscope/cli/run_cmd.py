@@ -46,9 +46,10 @@ def run(
         else:
             plan = real_plan(model, corpus, limit, max_tokens=max_tokens) if model \
                 else organism_plan(scale)
-        overrides = {k: v for k, v in (("backend", backend), ("base_url", base_url))
-                     if v is not None}
-        plan = dataclasses.replace(plan, **overrides)
+        if backend is not None:
+            plan = dataclasses.replace(plan, backend=backend)
+        if base_url is not None:
+            plan = dataclasses.replace(plan, base_url=base_url)
         check_plan(plan)
     except PlanError as exc:
         typer.echo(f"error: {exc}", err=True)

@@ -8,6 +8,7 @@ import json
 import shutil
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -335,7 +336,7 @@ class Pipeline:
         for name in STEPS:
             self._step(name, getattr(self, name))
         for step in self.registered_steps():
-            self._step(step.name, lambda d, s=step: self._registered(s, d),
+            self._step(step.name, partial(self._registered, step),
                        extra=[step.models, step.params])
         self._step("probes", self.probes)
         page = build_report(self.out)

@@ -177,9 +177,9 @@ def steer(
     table = pd.DataFrame(rows)
     sweep = [_alpha_summary(table[table["alpha"] == a], target_answer is not None)
              for a in alphas]
-    for a, entry in zip(alphas, sweep):
-        entry["alpha"] = a
-    from ..analyze._common import proportion
+    for a_val, entry in zip(alphas, sweep):
+        entry["alpha"] = a_val
+    from ..stats import proportion
 
     unsteered = proportion(sum(b == "" for b in base), len(base))
     floor = unsteered["value"] or 0.0
@@ -208,7 +208,7 @@ MAX_BROKEN = 0.1
 def _alpha_summary(table: Any, with_target: bool) -> dict[str, Any]:
     """Change rates along the probe and along random directions at one strength, each with the
     no-answer rate beside it (a push that breaks the output also "changes" the answer)."""
-    from ..analyze._common import proportion
+    from ..stats import proportion
 
     out: dict[str, Any] = {}
     for kind in ("probe", "random"):

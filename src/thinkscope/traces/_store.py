@@ -454,7 +454,7 @@ class TraceStore:
         return report
 
     def _recover(self, state: JournalState, candidates: list[Path], report: FsckReport) -> int:
-        entries = [{"op": "add", "shard": n, "n": len(k), "keys": k,
+        entries: list[dict[str, Any]] = [{"op": "add", "shard": n, "n": len(k), "keys": k,
                     "ids": self._trace_ids(state, n), "sha256": state.sha.get(n)}
                    for n, k in state.shards.items()
                    if n not in report.missing and n not in report.unreadable]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ...generate import Backend, BackendError, GenerationRequest, Sampling
 
@@ -40,7 +41,7 @@ def kv_bytes_per_token(backend: Backend) -> int:
     """KV-cache bytes one cached token takes in ``backend``'s model: layers x 2 (keys and
     values) x KV heads x head size x bytes per value. 48 KiB when the model does not say."""
     model = getattr(backend, "model", None)
-    cfg = getattr(model, "config", None)
+    cfg: Any = getattr(model, "config", None)
     cfg = getattr(cfg, "text_config", None) or cfg
     try:
         layers = int(cfg.num_hidden_layers)
