@@ -72,11 +72,6 @@ class Registry(Mapping[str, T], Generic[T]):
         self._load_plugins()
         return self._descriptions[name]
 
-    def help(self) -> str:
-        """``a, b or c`` for CLI help strings."""
-        names = list(self)
-        return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
-
     def __getitem__(self, name: str) -> T:
         self._load_plugins()
         return self._items[name]

@@ -115,10 +115,10 @@ def _figures(out: Path) -> list[tuple[Path, str]]:
     return [(f, c) for f, c in figs if f.exists()]
 
 
-def _skipped(out: Path) -> str:
+def _skipped(skipped: list[tuple[Any, str]]) -> str:
     """Registered analyses that ran but could not do their work, each with the reason."""
-    items = [f"<li><b>{html.escape(a.title or a.name)}</b>: {html.escape(str(s['skipped']))}"
-             f"</li>" for a, s in registered_summaries(out) if s.get("skipped")]
+    items = [f"<li><b>{html.escape(a.title or a.name)}</b>: {html.escape(reason)}</li>"
+             for a, reason in skipped]
     return f"<h3 id=skipped>Skipped</h3><ul>{''.join(items)}</ul>" if items else ""
 
 
@@ -241,7 +241,8 @@ def build_report(out: str | Path, title: str = "thinkscope report", strict: bool
     for png, caption in figs:
         body.append(f"<figure>{_img(png, caption)}<figcaption>{html.escape(caption)}"
                     f"</figcaption></figure>")
-    body.append(_skipped(out))
+    skipped = [(a, str(s["skipped"])) for a, s in registered_summaries(out) if s.get("skipped")]
+    body.append(_skipped(skipped))
     body.append("<h2 id=traces>Example traces</h2>")
     body.append(_trace_examples(out))
     body.append(METHODS)
@@ -258,6 +259,5 @@ def build_report(out: str | Path, title: str = "thinkscope report", strict: bool
     (out / "summary.json").write_text(json.dumps({"metrics": rows, "figures": [
         {"path": str(f.relative_to(out)), "caption": c} for f, c in figs],
         "step_seconds": timings, "problems": problems,
-        "skipped": {a.name: sm["skipped"] for a, sm in registered_summaries(out)
-                    if sm.get("skipped")}}, indent=1, default=str))
+        "skipped": {a.name: reason for a, reason in skipped}}, indent=1, default=str))
     return page

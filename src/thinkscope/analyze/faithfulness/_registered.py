@@ -22,9 +22,11 @@ def _by_model(traces: Sequence[Trace]) -> dict[str, list[Trace]]:
     return out
 
 
-def _need_model(ctx: AnalysisContext, name: str) -> None:
+def _model_access(ctx: AnalysisContext, name: str) -> tuple[Any, Any]:
+    """The context's backend and prompt-builder getters; a clear error when there are none."""
     if ctx.backend is None or ctx.builder is None:
         raise ValueError(f"the {name} analysis needs a model backend")
+    return ctx.backend, ctx.builder
 
 
 # -- hints ------------------------------------------------------------------------------------
@@ -46,8 +48,7 @@ def _run_hints(traces: Sequence[Trace], ctx: AnalysisContext, p: Any) -> Analysi
     from ...generate import CorpusItem, default_max_tokens
     from ._hints import run_hints, summarize_hints
 
-    _need_model(ctx, "hints")
-    assert ctx.backend is not None and ctx.builder is not None
+    backend, builder_of = _model_access(ctx, "hints")
     frames, groups = [], {}
     for model, ts in _by_model(traces).items():
         seen: dict[str, CorpusItem] = {}
@@ -59,10 +60,10 @@ def _run_hints(traces: Sequence[Trace], ctx: AnalysisContext, p: Any) -> Analysi
         items = list(seen.values())[: p.problems]
         if not items:
             continue
-        builder = ctx.builder(model)
+        builder = builder_of(model)
         cap = p.max_tokens or (128 if model.startswith("organism:")
                                else min(384, default_max_tokens(model, builder)))
-        df = run_hints(items, ctx.backend(model), builder, kinds=p.kinds, samples=p.samples,
+        df = run_hints(items, backend(model), builder, kinds=p.kinds, samples=p.samples,
                        max_tokens=cap, seed=p.seed,
                        judge=ctx.helper if p.judge else None, progress=ctx.progress)
         df.insert(0, "model", model)
@@ -113,8 +114,7 @@ class ParaphraseParams(BaseModel):
 def _run_paraphrase(traces: Sequence[Trace], ctx: AnalysisContext, p: Any) -> AnalysisResult:
     from ._paraphrase import paraphrase_control, summarize_paraphrase
 
-    _need_model(ctx, "paraphrase")
-    assert ctx.backend is not None and ctx.builder is not None
+    backend, builder_of = _model_access(ctx, "paraphrase")
     if ctx.helper is None:
         return AnalysisResult({}, {"groups": {}}, "no rewriter model given (a paraphrase needs "
                               "a model that can rewrite text: set the plan's helper or "
@@ -123,7 +123,7 @@ def _run_paraphrase(traces: Sequence[Trace], ctx: AnalysisContext, p: Any) -> An
     for model, ts in _by_model(traces).items():
         ts = [t for t in ts if t.reasoning.strip()][: p.traces]
         if ts:
-            frames.append(paraphrase_control(ts, ctx.backend(model), ctx.builder(model),
+            frames.append(paraphrase_control(ts, backend(model), builder_of(model),
                                              ctx.helper,
                                              max_paraphrase_tokens=p.max_paraphrase_tokens,
                                              progress=ctx.progress))
