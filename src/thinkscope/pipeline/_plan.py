@@ -148,7 +148,7 @@ def real_plan(model: str, corpus: str, limit: int, samples: int = 1,
         importance_traces=min(3, limit), importance_samples=6,
         # a 135M model's output already breaks at the organisms' alpha 1 (probe and random
         # alike): sweep weaker pushes on fewer traces, at about the cost of one strength
-        steer_traces=min(12, limit), steer_alphas=(0.05, 0.1, 0.25, 0.5), steer_random=4,
+        steer_traces=min(12, limit), steer_alphas=(0.02, 0.05, 0.1, 0.25), steer_random=4,
         probes=(ProbeSpec(model, "answer_digits", "last_prompt,sentence_ends",
                           ("last_prompt", *sentences)),
                 # eventual correctness: read, not steered (pushing a model towards "right" has
