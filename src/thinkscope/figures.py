@@ -333,3 +333,36 @@ def trace_truncation_figure(early_parquet: str | Path, trace_id: str, out_png: s
     ax.set_title("answer forced after each cut vs full CoT", fontsize=8)
     ax.tick_params(labelsize=7)
     return _save(plt, fig, out_png)
+
+
+def steering_figure(summary_json: str | Path, out_png: str | Path) -> Path:
+    """How often steering changes the answer along the probe vs along random directions of the
+    same norm, with how often the output lost its answer (a broken output also "changes" it);
+    against the strength when several were swept."""
+    s = json.loads(Path(summary_json).read_text())
+    plt = _pyplot()
+    sweep = s.get("sweep") or [{**s, "alpha": s.get("alpha")}]
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    xs = np.arange(len(sweep))
+    for key, label, style in (("probe", "changed, along probe", "-o"),
+                              ("random", "changed, random directions", "-s"),
+                              ("random_no_answer", "no answer, random directions", "--^")):
+        cells = [e.get(key) for e in sweep]
+        if any(c is None for c in cells):
+            continue
+        v, lo, hi = zip(*(_interval(c) for c in cells))
+        ax.errorbar(xs, v, yerr=[lo, hi], fmt=style, capsize=3, ms=4, label=label)
+    floor = (s.get("unsteered_no_answer") or {}).get("value")
+    if floor is not None:
+        ax.axhline(floor, color="grey", lw=1, ls=":", label=f"no answer, unsteered ({_num(floor)})")
+    ax.set_xticks(xs, [_num(e.get("alpha")) if e.get("alpha") is not None else s.get("mode", "")
+                       for e in sweep])
+    ax.set_xlabel("strength (x the layer's mean residual norm)")
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_ylabel("fraction of answers (Wilson 95% CI)")
+    n_probe = (sweep[0].get("probe") or {}).get("n")
+    n_rand = (sweep[0].get("random") or {}).get("n")
+    ax.set_title(f"Steering at layer {s.get('layer')}: probe (n={n_probe}) vs random "
+                 f"(n={n_rand}) per strength", fontsize=10)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
+    return _save(plt, fig, out_png)

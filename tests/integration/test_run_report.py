@@ -87,6 +87,10 @@ def test_every_figure_of_the_run_fits_its_text(run_dir: Path, tmp_path: Path):
     F.mistake_position_figure(run_dir / "mistakes" / "mistakes_summary.json", tmp_path / "m.png")
     F.filler_figure(run_dir / "filler" / "filler_summary.json", tmp_path / "f.png")
     F.importance_figure(run_dir / "importance" / "importance.parquet", tmp_path / "i.png")
+    steers = sorted((run_dir / "probes").glob("*/steer_summary.json"))
+    for i, st in enumerate(steers):
+        F.steering_figure(st, tmp_path / f"s{i}.png")
+    assert steers
     heatmaps = sorted((run_dir / "probes").glob("*/results.parquet"))
     for i, res in enumerate(heatmaps):
         for probe in ("logistic", "mass_mean"):
@@ -101,21 +105,111 @@ def test_report_rebuilds_from_saved_tables(run_dir: Path, tmp_path: Path):
     r = subprocess.run([sys.executable, "-m", "thinkscope", "report", str(copy)],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
-    assert (copy / "report.html").read_text().count("<figure>") == \
-        (run_dir / "report.html").read_text().count("<figure>")
+    assert (copy / "report.html").read_text().count("<figure") == \
+        (run_dir / "report.html").read_text().count("<figure")
 
 
 def test_report_renders_in_chromium(run_dir: Path, tmp_path: Path):
     dom = dump_dom(run_dir / "report.html", tmp_path)
     assert "id=\"summary-table\"" in dom
-    assert dom.count("<figure>") >= 6
-    assert dom.count("class=\"trace\"") >= 2
-    assert "first-error" in dom and "Methods" in dom
+    assert dom.count("<figure") >= 7  # steering included
+    assert 'id="findings"' in dom and "Methods" in dom and 'id="toc"' in dom
+    # the trace browser opened the first listed trace
+    assert dom.count("class=\"trace\"") == 1 and "class=\"trace-row" in dom
     shot = tmp_path / "report.png"
     r = subprocess.run([chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'p2'}",
                         f"--screenshot={shot}", "--window-size=1280,2400",
                         (run_dir / "report.html").as_uri()], capture_output=True, timeout=120)
     assert r.returncode == 0 and shot.stat().st_size > 20_000
+
+
+def test_findings_are_sentences_with_n_and_baselines(run_dir: Path):
+    said = json.loads((run_dir / "summary.json").read_text())["findings"]
+    sections = {f["section"] for f in said}
+    assert {"behaviors", "step errors", "early answering", "probes", "steering",
+            "Hints"} <= sections, sections
+    assert all("n = " in f["text"] for f in said), said
+    early = next(f["text"] for f in said if f["section"] == "early answering")
+    # the causal organism's CoT matters more than the post-hoc one's
+    assert early.index("organism:sft-clean") < early.index("organism:sft-posthoc"), early
+    probes = [f["text"] for f in said if f["section"] == "probes"]
+    assert any("above every baseline" in t for t in probes), probes
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("playwright is needed for the browser test (pip install playwright)")
+        pytest.skip("playwright not installed")
+    exe = chromium()
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+def test_report_filters_sorts_and_browses_traces(run_dir: Path, browser):
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto((run_dir / "report.html").as_uri())
+    rows = page.locator("#summary-table tbody tr")
+    total = rows.count()
+    # filter the summary table by analysis
+    page.select_option("#f-analysis", "early answering")
+    shown = [r for r in rows.all() if r.is_visible()]
+    assert 0 < len(shown) < total
+    assert {r.get_attribute("data-analysis") for r in shown} == {"early answering"}
+    assert page.inner_text("#summary-count").startswith(f"{len(shown)} of {total}")
+    page.select_option("#f-analysis", "")
+    page.fill("#f-text", "AOC")
+    assert all("AOC" in r.locator("td").nth(2).inner_text() for r in rows.all()
+               if r.is_visible())
+    page.fill("#f-text", "")
+    # sort by value, ascending then descending
+    page.click("#summary-table th:nth-child(4)")
+    vals = [float(v) for v in page.eval_on_selector_all(
+        "#summary-table tbody tr td:nth-child(4)", "els => els.map(e => e.dataset.value)") if v]
+    assert vals == sorted(vals) and len(vals) > 5
+    page.click("#summary-table th:nth-child(4)")
+    vals = [float(v) for v in page.eval_on_selector_all(
+        "#summary-table tbody tr td:nth-child(4)", "els => els.map(e => e.dataset.value)") if v]
+    assert vals == sorted(vals, reverse=True)
+    # the trace browser: filter by model and by "has an error", open a trace
+    models = page.eval_on_selector_all("#t-model option", "os => os.map(o => o.value)")[1:]
+    assert "organism:sft-clean" in models and len(models) >= 3
+    page.select_option("#t-model", "organism:rl-outcome")
+    page.select_option("#t-error", "some")
+    listed = page.locator("#trace-list tbody tr")
+    assert listed.count() > 0
+    for r in listed.all():
+        cells = r.locator("td")
+        assert cells.nth(0).inner_text() == "organism:rl-outcome"
+        assert cells.nth(4).inner_text().startswith("step ")
+    second = listed.nth(min(1, listed.count() - 1))
+    tid = second.get_attribute("data-id")
+    second.click()
+    view = page.locator("#trace-view .trace")
+    assert view.get_attribute("data-trace") == tid
+    assert view.locator(".seg").count() > 0 and view.locator(".first-error").count() == 1
+    text = view.inner_text()
+    assert "question" in text and "gold answer" in text and "model's answer" in text
+    assert f"open={tid}" in page.url
+    # the address restores the view: a linked trace with truncation curves opens with its plot
+    with_curve = page.evaluate(
+        "JSON.parse(document.getElementById('trace-data').textContent).traces"
+        ".find(t => t.early && t.early.length).id")
+    page.goto((run_dir / "report.html").as_uri() + f"#traces&open={with_curve}")
+    view = page.locator("#trace-view .trace")
+    assert view.get_attribute("data-trace") == with_curve
+    assert view.locator("svg").count() >= 1
+    # the hint-follower's questions show their hint
+    page.select_option("#t-model", "organism:sft-hinted")
+    assert "metadata" in page.locator("#trace-view .trace").inner_text()
+    assert errors == []
 
 
 def test_model_text_stays_inert(tmp_path: Path):
@@ -133,7 +227,10 @@ def test_model_text_stays_inert(tmp_path: Path):
     # neither the script nor the onerror handler ran (both would have changed the title)
     assert "<title>xss check</title>" in dom
     tags = _tags(dom)
-    assert "script" not in {t for t, _ in tags}
+    # only the page's own two scripts (its data as inert JSON, its code), no injected ones
+    scripts = [attrs for t, attrs in tags if t == "script"]
+    assert len(scripts) == 2 and not any("src" in a for a in scripts), scripts
+    assert {a.get("type") for a in scripts} == {"application/json", None}
     assert not any("onerror" in attrs for _, attrs in tags)
     assert "&lt;script&gt;document.title='pwned'&lt;/script&gt;" in dom  # shown as text
 

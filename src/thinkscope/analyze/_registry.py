@@ -5,7 +5,8 @@ no other file edited.
 An analysis declares its parameters as a pydantic model (validated from the CLI's
 ``--param key=value``, a run plan or Python), computes tidy tables plus a summary with n and CIs
 from traces (``run``), and says how the report shows it (``metrics``: rows of the summary table;
-``figure``: drawn from the saved files; ``caption``). ``write_analysis`` saves a result all or
+``figure``: drawn from the saved files; ``caption``; ``findings``: sentences for the report's
+opening). ``write_analysis`` saves a result all or
 nothing under ``<name>.manifest.json``.
 """
 
@@ -71,6 +72,9 @@ class Analysis:
     #: draws ``<name>.png`` in the output folder from the saved files (after they are written)
     figure: Callable[[Path], Any] | None = None
     caption: Callable[[dict[str, Any]], str] = field(default=lambda s: "")
+    #: the report's key findings, one sentence each, from the saved summary; None: each metric
+    #: that has baselines, read against its strongest one
+    findings: Callable[[dict[str, Any]], list[str]] | None = None
     #: part of ``thinkscope run``'s default plan
     in_run: bool = True
 

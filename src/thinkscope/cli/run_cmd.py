@@ -85,20 +85,17 @@ def print_key_numbers(summary: dict[str, Any]) -> None:
     """The run's metrics, one line each, with their baselines beside them."""
     typer.echo("")
     typer.echo("key numbers (value [95% CI], n):")
-    rows = summary["metrics"]
+    from ..report import fold_baselines
+
+    rows = fold_baselines(summary["metrics"])
     gw = max([len(r["group"]) for r in rows] + [10])
-    for i, r in enumerate(rows):
-        if r["metric"].startswith("  baseline") or r["value"] is None:
+    for r in rows:
+        if r["value"] is None:
             continue
         ci = f"[{r['lo']:.3f}, {r['hi']:.3f}]" if r["lo"] is not None else ""
         v = f"{r['value']:.3f}" if isinstance(r["value"], float) else str(r["value"])
         typer.echo(f"  {r['section']:16s} {r['group']:{gw}s} {r['metric'][:40]:40s} "
                    f"{v} {ci} n={r['n']}")
-        bases = []
-        for b in rows[i + 1:]:
-            if not b["metric"].startswith("  baseline"):
-                break
-            if b["value"] is not None:
-                bases.append(f"{b['metric'].split(': ')[-1]} {b['value']:.3f}")
+        bases = [f"{b['name']} {b['value']:.3f}" for b in r["beside"] if b["value"] is not None]
         if bases:
             typer.echo(f"  {'':16s} {'':{gw}s} beside it: {', '.join(bases)}")

@@ -1,5 +1,6 @@
 """The HTML report: one self-contained page (figures embedded as data URIs) rebuilt from a
-results directory's saved tables alone. All model text goes through ``html.escape``."""
+results directory's saved tables alone, rendered by a jinja2 template with autoescaping, so every
+model string is escaped; the page's script writes model text with ``textContent`` only."""
 
 from __future__ import annotations
 
@@ -11,25 +12,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from ..outputs import verify_outputs
-from ._metrics import collect_metrics, registered_summaries
+from ._metrics import collect_metrics, fold_baselines, registered_summaries
 
 LABEL_COLOURS = {
     "backtracking": "#f4a3a3", "uncertainty-estimation": "#f7d08a", "example-testing": "#b5e3b0",
     "adding-knowledge": "#a9cdf0", "initializing": "#d9c2ef", "deduction": "#e3e3e3",
 }
-CSS = """
-body{font-family:system-ui,sans-serif;max-width:1150px;margin:2em auto;color:#222;padding:0 1em}
-table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 7px}
-th{background:#f2f2f2}td.num{text-align:right;font-variant-numeric:tabular-nums}
-figure{margin:1.2em 0}figcaption{font-size:13px;color:#444;max-width:950px}
-img{max-width:100%}.trace{border:1px solid #ddd;border-radius:6px;padding:.6em;margin:1em 0}
-.seg{padding:1px 3px;margin:1px;border-radius:3px;display:inline-block;white-space:pre-wrap;
-font-family:ui-monospace,monospace;font-size:12px}.first-error{outline:2px solid #c00}
-.legend span{margin-right:.6em}details{margin:.4em 0}.small{font-size:12px;color:#555}
-"""
+_TEMPLATES = Path(__file__).parent / "templates"
+CSS = (_TEMPLATES / "report.css").read_text()
 
 
 def _img(path: Path, alt: str) -> str:
@@ -40,19 +31,7 @@ def _img(path: Path, alt: str) -> str:
 def _fmt(v: Any) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "–"
-    return f"{v:.3f}" if isinstance(v, float) else html.escape(str(v))
-
-
-def _summary_table(rows: list[dict[str, Any]]) -> str:
-    out = ["<table id='summary-table'><tr><th>analysis</th><th>model / group</th><th>metric</th>"
-           "<th>value</th><th>95% CI</th><th>n</th></tr>"]
-    for r in rows:
-        ci = f"[{_fmt(r['lo'])}, {_fmt(r['hi'])}]" if r["lo"] is not None else "–"
-        out.append(f"<tr><td>{html.escape(r['section'])}</td><td>{html.escape(r['group'])}</td>"
-                   f"<td>{html.escape(r['metric'])}</td><td class=num>{_fmt(r['value'])}</td>"
-                   f"<td class=num>{ci}</td><td class=num>{_fmt(r['n'])}</td></tr>")
-    out.append("</table>")
-    return "\n".join(out)
+    return f"{v:.3f}" if isinstance(v, float) else str(v)  # the template escapes
 
 
 def _n_traces(summary: dict[str, Any] | None) -> str:
@@ -110,72 +89,24 @@ def _figures(out: Path) -> list[tuple[Path, str]]:
                               f"out-of-fold accuracy per layer x position, folds grouped by "
                               f"{p.get('group_by', 'problem')} ({p.get('n_traces')} traces); "
                               f"'sel' = selectivity (accuracy minus control-task accuracy)."))
+        steer = d / "steer_summary.json"
+        if steer.exists():
+            from ..figures import steering_figure
+
+            st = _load(steer) or {}
+            files = out / "report_files"
+            files.mkdir(exist_ok=True)
+            png = steering_figure(steer, files / f"steer-{d.name}.png")
+            figs.append((png, f"Steering along the {p.get('target')} probe of {p.get('model')} "
+                              f"(layer {st.get('layer')}, {st.get('n_traces')} traces, "
+                              f"{st.get('n_random')} random directions of the same norm): "
+                              "answers changed along the probe vs along random directions, and "
+                              "how often a random push left no answer at all; " +
+                              (str(st.get("alpha_rule")) + "." if st.get("alpha_rule") else
+                               "one strength.")))
     for analysis, summary in registered_summaries(out):
         figs.append((out / analysis.name / f"{analysis.name}.png", analysis.caption(summary)))
     return [(f, c) for f, c in figs if f.exists()]
-
-
-def _skipped(skipped: list[tuple[Any, str]]) -> str:
-    """Registered analyses that ran but could not do their work, each with the reason."""
-    items = [f"<li><b>{html.escape(a.title or a.name)}</b>: {html.escape(reason)}</li>"
-             for a, reason in skipped]
-    return f"<h3 id=skipped>Skipped</h3><ul>{''.join(items)}</ul>" if items else ""
-
-
-def _trace_examples(out: Path, per_model: int = 2) -> str:
-    """Example traces, segments coloured by behaviour, first erroneous step outlined, with the
-    trace's truncation / importance plots where it was analysed."""
-    from ..figures import importance_figure, trace_truncation_figure
-
-    seg_path = out / "behaviors" / "segments.parquet"
-    if not seg_path.exists():
-        return "<p>No labelled segments.</p>"
-    segs = pd.read_parquet(seg_path)
-    errs = pd.read_parquet(out / "errors" / "traces.parquet") \
-        if (out / "errors" / "traces.parquet").exists() else pd.DataFrame()
-    first = dict(zip(errs["trace_id"], errs["first_error_pred"])) if len(errs) else {}
-    early = out / "early" / "early_answering.parquet"
-    early_ids = set(pd.read_parquet(early, columns=["trace_id"])["trace_id"]) \
-        if early.exists() else set()
-    imp = out / "importance" / "importance.parquet"
-    imp_ids = set(pd.read_parquet(imp, columns=["trace_id"])["trace_id"]) if imp.exists() \
-        else set()
-    plots = out / "report_files"
-    plots.mkdir(exist_ok=True)
-    legend = "".join(f"<span class=seg style='background:{c}'>{html.escape(lab)}</span>"
-                     for lab, c in LABEL_COLOURS.items())
-    parts = [f"<p class=legend>{legend}<span class='seg first-error'>first erroneous step"
-             f"</span></p>"]
-    for model, g in segs.groupby("model", sort=True):
-        ids = list(dict.fromkeys(g["trace_id"]))
-        # prefer traces with plots, then traces with an error
-        ids.sort(key=lambda t: (t not in imp_ids, t not in early_ids,
-                                pd.isna(first.get(t))))
-        for tid in ids[:per_model]:
-            t = g[g["trace_id"] == tid].sort_values("segment_index")
-            fe = first.get(tid)
-            fe = None if fe is None or pd.isna(fe) else int(fe)
-            spans = []
-            for _, s in t.iterrows():
-                colour = LABEL_COLOURS.get(str(s["label_pred"]), "#ffffff")
-                cls = "seg first-error" if fe is not None and int(s["segment_index"]) == fe \
-                    else "seg"
-                spans.append(f"<span class='{cls}' style='background:{colour}' "
-                             f"title='{html.escape(str(s['label_pred']))}'>"
-                             f"{html.escape(str(s['text']))}</span>")
-            extra = []
-            if tid in early_ids:
-                png = trace_truncation_figure(early, tid, plots / f"trunc-{tid[:12]}.png")
-                extra.append(_img(png, "truncation curve"))
-            if tid in imp_ids:
-                png = importance_figure(imp, plots / f"imp-{tid[:12]}.png", trace_id=tid)
-                extra.append(_img(png, "sentence importance"))
-            err = f"first error at step {fe}" if fe is not None else "no step error found"
-            parts.append(f"<div class=trace data-trace='{html.escape(tid)}'>"
-                         f"<div class=small>{html.escape(str(model))} · trace "
-                         f"{html.escape(tid[:12])} · {len(t)} segments · {err}</div>"
-                         f"<div>{''.join(spans)}</div>{''.join(extra)}</div>")
-    return "\n".join(parts)
 
 
 METHODS = """
@@ -217,47 +148,92 @@ class StaleOutputsError(RuntimeError):
     """Outputs under the results directory are incomplete or mixed from two runs."""
 
 
+def _env() -> Any:
+    import jinja2
+
+    # autoescape: every string from the results (model ids, model text) is escaped
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(_TEMPLATES),
+                              autoescape=True, trim_blocks=True, lstrip_blocks=True)
+
+
+def _table_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Summary rows for the template: headline numbers with their baselines beside them."""
+    out = []
+    for r in fold_baselines(rows):
+        v = r["value"]
+        out.append({**r, "value_text": _fmt(v), "value_sort": v if isinstance(v, (int, float))
+                    and not isinstance(v, bool) else "",
+                    "ci_text": f"[{_fmt(r['lo'])}, {_fmt(r['hi'])}]" if r["lo"] is not None
+                    else "–", "n_text": _fmt(r["n"]), "n_sort": r["n"] if r["n"] is not None
+                    else "",
+                    "beside": [f"{b['name']} {_fmt(b['value'])}" for b in r["beside"]
+                               if b["value"] is not None]})
+    return out
+
+
 def build_report(out: str | Path, title: str = "thinkscope report", strict: bool = False
                  ) -> Path:
     """Write ``OUT/report.html`` and ``OUT/summary.json`` from the saved results under OUT.
 
+    The page opens with the key findings in sentences, then a sortable, filterable summary
+    table, the figures, what was skipped, a trace browser and the methods; it is one file with
+    no network access (figures as data URIs, data as embedded JSON).
+
     Every output is first checked against its manifest (``thinkscope.outputs``): incomplete or
     mixed outputs are listed at the top of the page and in ``summary.json``'s ``problems``, or,
     with ``strict``, refused (``StaleOutputsError``)."""
+    from ._browser import browser_data, json_for_script
+    from ._findings import findings
+
     out = Path(out)
     problems = verify_outputs(out)
     if strict and problems:
         raise StaleOutputsError("; ".join(problems))
     rows = collect_metrics(out)
     figs = _figures(out)
-    warn = ""
-    if problems:
-        warn = ("<div id=problems style='border:2px solid #c00;padding:.5em'><b>These outputs "
-                "are incomplete or mixed from two runs; numbers from them may be stale:</b><ul>"
-                + "".join(f"<li>{html.escape(p)}</li>" for p in problems) + "</ul></div>")
-    body = [f"<h1>{html.escape(title)}</h1>", warn,
-            f"<p class=small>Results directory: {html.escape(str(out.resolve()))}</p>",
-            "<h2 id=summary>Summary</h2>", _summary_table(rows), "<h2 id=figures>Figures</h2>"]
-    for png, caption in figs:
-        body.append(f"<figure>{_img(png, caption)}<figcaption>{html.escape(caption)}"
-                    f"</figcaption></figure>")
     skipped = [(a, str(s["skipped"])) for a, s in registered_summaries(out) if s.get("skipped")]
-    body.append(_skipped(skipped))
-    body.append("<h2 id=traces>Example traces</h2>")
-    body.append(_trace_examples(out))
-    body.append(METHODS)
+    said = findings(out, rows)
+    browser = browser_data(out)
+    browser["colours"] = LABEL_COLOURS
+    capped = browser["capped"]
+    note = (f"{len(browser['traces'])} traces: filter them, click one to open it (its problem, "
+            "answers, hint, segments coloured by behaviour label, first erroneous step, and its "
+            "truncation / importance curves where it was analysed). The address keeps the "
+            "filters and the open trace, so a view can be linked.")
+    if capped:
+        shown = {m: sum(t["model"] == m for t in browser["traces"]) for m in capped}
+        note += " Not every trace is embedded: " + ", ".join(
+            f"{m} {shown[m]} of {n}" for m, n in capped.items()) + \
+            " (those with curves and errors first)."
+    fig_items = [{"anchor": f"fig-{i}", "caption": c, "title": _fig_title(f, out),
+                  "data": base64.b64encode(f.read_bytes()).decode()}
+                 for i, (f, c) in enumerate(figs)]
+    table_rows = _table_rows(rows)
     page = out / "report.html"
-    page.write_text("<!doctype html><html lang=en><head><meta charset='utf-8'><title>" +
-                    html.escape(title) + f"</title><style>{CSS}</style></head><body>" +
-                    "\n".join(body) + "</body></html>")
+    page.write_text(_env().get_template("report.html.j2").render(
+        title=title, css=CSS, problems=problems, results_dir=str(out.resolve()),
+        findings=said, rows=table_rows,
+        analyses=list(dict.fromkeys(r["section"] for r in table_rows)),
+        groups=sorted({r["group"] for r in table_rows}),
+        figures=fig_items, skipped=[(a.title or a.name, reason) for a, reason in skipped],
+        browser_note=note, label_colours=LABEL_COLOURS,
+        trace_json=json_for_script(browser), methods=METHODS,
+        script=(_TEMPLATES / "report.js").read_text()))
     timings = {}
     for done in out.glob("*/.done"):
         try:
             timings[done.parent.name] = json.loads(done.read_text()).get("seconds")
         except ValueError:
             timings[done.parent.name] = None
-    (out / "summary.json").write_text(json.dumps({"metrics": rows, "figures": [
+    (out / "summary.json").write_text(json.dumps({"metrics": rows, "findings": said, "figures": [
         {"path": str(f.relative_to(out)), "caption": c} for f, c in figs],
         "step_seconds": timings, "problems": problems,
         "skipped": {a.name: reason for a, reason in skipped}}, indent=1, default=str))
     return page
+
+
+def _fig_title(png: Path, out: Path) -> str:
+    """A short table-of-contents entry for a figure (its folder and name)."""
+    rel = png.relative_to(out)
+    return " / ".join(p.replace("_", " ") for p in (*rel.parts[:-1], rel.stem)
+                      if p not in ("probes",))

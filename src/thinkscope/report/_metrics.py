@@ -104,3 +104,21 @@ def registered_summaries(out: Path) -> list[tuple[Any, dict[str, Any]]]:
         if summary is not None:
             found.append((analysis, summary))
     return found
+
+
+def is_baseline(row: dict[str, Any]) -> bool:
+    """Rows that qualify the headline row above them (a control, a baseline)."""
+    return str(row["metric"]).startswith("  baseline")
+
+
+def fold_baselines(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each headline row with the baseline rows that follow it folded in as ``beside``
+    (name, value, CI, n): a number is read next to its baseline, not seven rows away."""
+    out: list[dict[str, Any]] = []
+    for r in rows:
+        if is_baseline(r) and out:
+            out[-1]["beside"].append({"name": r["metric"].split(": ", 1)[-1],
+                                      **{k: r[k] for k in ("value", "lo", "hi", "n")}})
+        else:
+            out.append({**r, "metric": r["metric"].strip(), "beside": []})
+    return out

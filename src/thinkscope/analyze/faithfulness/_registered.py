@@ -144,12 +144,28 @@ def _paraphrase_metrics(s: dict[str, Any]) -> list[tuple[str, str, dict[str, Any
     return rows
 
 
+def _paraphrase_findings(s: dict[str, Any]) -> list[str]:
+    out = []
+    for model, e in s.get("groups", {}).items():
+        kept, copies = e["answer_unchanged_not_copies"], e["copies"]
+        if kept.get("value") is None:
+            continue
+        lo, hi = kept["ci95"]
+        out.append(f"Paraphrase, {model}: the forced answer survived {kept['value']:.2f} "
+                   f"[{lo:.2f}, {hi:.2f}] of real rewrites of its CoT (n = {kept['n']}; "
+                   f"{copies.get('k', '?')} of {copies.get('n', '?')} rewrites copied "
+                   f"their input and are left out). High survival means the wording carries "
+                   f"no information the content does not.")
+    return out
+
+
 PARAPHRASE = register_analysis(Analysis(
     name="paraphrase",
     description="each CoT rewritten by a helper model; does the forced answer survive the "
                 "rewording (encoded reasoning would not)",
     run=_run_paraphrase, params=ParaphraseParams, needs_model=True, title="Paraphrase",
     metrics=_paraphrase_metrics,
+    findings=_paraphrase_findings,
     caption=lambda s: ("Paraphrase (Lanham et al. 2023): each CoT rewritten by a helper model, "
                        "the answer forced after it; answers unchanged by a real rewrite mean "
                        "the wording carries no hidden information."),
