@@ -13,7 +13,11 @@ from ._registry import (
     run_analysis,
     write_analysis,
 )
-from .faithfulness import _registered  # noqa: F401  (registers hints and paraphrase)
+
+# the built-in analyses register in report order, then hints and paraphrase
+from .behaviors import _registered as _behaviors  # noqa: F401
+from .errors import _registered as _errors  # noqa: F401
+from .faithfulness import _builtin, _registered  # noqa: F401
 
 __all__ = [
     "ANALYSES",

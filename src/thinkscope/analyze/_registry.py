@@ -69,14 +69,19 @@ class Analysis:
     #: cell is a dict with value/mean, ci95 and n
     metrics: Callable[[dict[str, Any]], list[tuple[str, str, dict[str, Any] | None]]] = \
         field(default=lambda s: [])
-    #: draws ``<name>.png`` in the output folder from the saved files (after they are written)
+    #: draws ``figure_path`` in the output folder from the saved files (after they are written)
     figure: Callable[[Path], Any] | None = None
     caption: Callable[[dict[str, Any]], str] = field(default=lambda s: "")
     #: the report's key findings, one sentence each, from the saved summary; None: each metric
     #: that has baselines, read against its strongest one
     findings: Callable[[dict[str, Any]], list[str]] | None = None
-    #: part of ``thinkscope run``'s default plan
+    #: part of ``thinkscope run``'s default plan (the built-in analyses are run by the plan's
+    #: own steps, which choose their models and traces: they say False)
     in_run: bool = True
+    #: file names under the output folder; empty: ``<name>_summary.json`` and ``<name>.png``
+    #: (the built-in analyses keep the names their outputs have always had)
+    summary_file: str = ""
+    figure_file: str = ""
 
     def parse_params(self, values: dict[str, Any] | BaseModel | None = None) -> BaseModel:
         """Validated parameters (a ``pydantic.ValidationError`` names any bad field)."""
@@ -85,7 +90,10 @@ class Analysis:
         return self.params.model_validate(values or {})
 
     def summary_path(self, dest: str | Path) -> Path:
-        return Path(dest) / f"{self.name}_summary.json"
+        return Path(dest) / (self.summary_file or f"{self.name}_summary.json")
+
+    def figure_path(self, dest: str | Path) -> Path:
+        return Path(dest) / (self.figure_file or f"{self.name}.png")
 
 
 ANALYSES: Registry[Analysis] = Registry("analysis", "analyses")

@@ -146,10 +146,15 @@ class RegisteredAnalyses(TyperGroup):
     """The ``analyze`` group: its hand-written commands plus one generated per registered
     analysis (looked up when the CLI runs, so plugins and later registrations appear)."""
 
+    #: registered analyses whose hand-written command has another name
+    #: (``analyze early-answering`` runs ``early``)
+    covered = frozenset({"early"})
+
     def _registered(self) -> dict[str, Any]:
         from ..analyze import ANALYSES
 
-        return {n: a for n, a in ANALYSES.items() if n not in self.commands}
+        return {n: a for n, a in ANALYSES.items()
+                if n not in self.commands and n not in self.covered}
 
     def list_commands(self, ctx: Any) -> list[str]:
         return [*super().list_commands(ctx), *self._registered()]

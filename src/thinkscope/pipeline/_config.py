@@ -110,12 +110,17 @@ def check_plan(plan: Plan) -> None:
 
     from ..analyze import ANALYSES
     from ..generate import BACKENDS
+    from ._run import STEPS
 
     if plan.backend not in BACKENDS:
         raise PlanError(BACKENDS.unknown(plan.backend))
     for step in plan.analyses or ():
         if step.name not in ANALYSES:
             raise PlanError(ANALYSES.unknown(step.name))
+        if step.name in STEPS:
+            raise PlanError(f"analysis {step.name} is a built-in step of every run, not one "
+                            "to list: the plan's own fields (early, mistakes, filler, "
+                            "importance) say which models those run on")
         try:
             ANALYSES[step.name].parse_params(dict(step.params))
         except ValidationError as exc:

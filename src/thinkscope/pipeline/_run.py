@@ -58,11 +58,9 @@ class Pipeline:
 
     def _resample_cap(self, model: str) -> int:
         """Tokens a resampled or steered continuation may write (the rest of a chain)."""
-        from ..generate import default_max_tokens
+        from ..analyze.faithfulness import resample_tokens
 
-        if model.startswith("organism:"):
-            return 160
-        return min(384, default_max_tokens(model, self.builder(model)))
+        return resample_tokens(model, self.builder(model))
 
     def traces(self, model: str, with_reasoning: bool = False) -> list[Trace]:
         out = [t for t in self.store.iter_traces(model=[model]) if t.perturbation is None]
@@ -142,36 +140,41 @@ class Pipeline:
             self.log(f"  {ts.model}: {summary.written} written, {summary.already_stored} "
                      f"already stored")
 
-    def behaviors(self, dest: Path) -> None:
-        from ..analyze.behaviors import get_detector, label_traces, write_behaviors
+    def _analysis(self, name: str, traces: list[Trace], dest: Path,
+                  params: dict[str, Any] | None = None) -> None:
+        """Registered analysis ``name`` on ``traces`` into ``dest`` (nothing when there are no
+        traces)."""
+        from ..analyze import ANALYSES, AnalysisContext, run_analysis
 
+        if not traces:
+            self.log(f"  {name}: no traces")
+            return
+        ctx = AnalysisContext(progress=self.progress, log=self.log)
+        if ANALYSES.lookup(name).needs_model:
+            ctx.backend, ctx.builder = self.backend, self.builder
+        summary = run_analysis(name, traces, dest, params, ctx, self._inputs())
+        if summary.get("skipped"):
+            self.log(f"  skipped: {summary['skipped']}")
+
+    def behaviors(self, dest: Path) -> None:
         traces = [t for t in self.store.iter_traces() if t.perturbation is None]
-        result = label_traces(traces, get_detector("keyword"), "auto", progress=self.progress)
-        write_behaviors(result, dest, inputs=self._inputs())
+        self._analysis("behaviors", traces, dest, {"detector": "keyword", "segments": "auto"})
 
     def errors(self, dest: Path) -> None:
-        from ..analyze.errors import check_traces, write_errors
-
         traces = [t for t in self.store.iter_traces() if t.perturbation is None]
-        write_errors(check_traces(traces, "auto", progress=self.progress), dest,
-                     inputs=self._inputs())
+        self._analysis("errors", traces, dest, {"segments": "auto"})
 
-    def _faith(self, models: tuple[str, ...], run: Callable[..., Any],
-               write: Callable[..., Any], dest: Path, **kw: Any) -> None:
-        import pandas as pd
-
-        frames = []
+    def _faith(self, name: str, models: tuple[str, ...], dest: Path) -> None:
+        """A faithfulness analysis on each model's first ``faith_limit`` traces with a CoT
+        (organism chains of at least ``faith_min_k`` steps where the plan says so)."""
+        chosen: list[Trace] = []
         for m in models:
             traces = self.traces(m, with_reasoning=True)
             if self.plan.faith_min_k is not None:
                 traces = [t for t in traces if (k := self._k(t)) is None
                           or k >= self.plan.faith_min_k]
-            traces = traces[: self.plan.faith_limit]
-            if traces:
-                frames.append(run(traces, self.backend(m), self.builder(m),
-                                  progress=self.progress, **kw))
-        if frames:
-            write(pd.concat(frames, ignore_index=True), dest, meta=self._inputs())
+            chosen += traces[: self.plan.faith_limit]
+        self._analysis(name, chosen, dest)
 
     @staticmethod
     def _k(trace: Trace) -> int | None:
@@ -182,39 +185,23 @@ class Pipeline:
         return p.k if p else None
 
     def early(self, dest: Path) -> None:
-        from ..analyze.faithfulness import early_answering, write_early
-
-        self._faith(self.plan.early, early_answering, write_early, dest)
+        self._faith("early", self.plan.early, dest)
 
     def mistakes(self, dest: Path) -> None:
-        from ..analyze.faithfulness import mistakes, write_mistakes
-
-        self._faith(self.plan.mistakes, mistakes, write_mistakes, dest)
+        self._faith("mistakes", self.plan.mistakes, dest)
 
     def filler(self, dest: Path) -> None:
-        from ..analyze.faithfulness import filler_control, write_filler
-
-        self._faith(self.plan.filler, filler_control, write_filler, dest)
+        self._faith("filler", self.plan.filler, dest)
 
     def importance(self, dest: Path) -> None:
-        import pandas as pd
-
-        from ..analyze.faithfulness import sentence_importance, write_importance
-
-        res, imp = [], []
+        """Resampling importance of the traces of median CoT length (a short CoT has too few
+        sentences to rank, a long one costs the most)."""
+        chosen: list[Trace] = []
         for m in self.plan.importance:
-            traces = self.traces(m, with_reasoning=True)
-            traces = sorted(traces, key=lambda t: len(t.reasoning))[
-                len(traces) // 2: len(traces) // 2 + self.plan.importance_traces]
-            r, i = sentence_importance(traces, self.backend(m), self.builder(m),
-                                       samples=self.plan.importance_samples,
-                                       max_tokens=self._resample_cap(m),
-                                       progress=self.progress)
-            res.append(r)
-            imp.append(i)
-        if res:
-            write_importance(pd.concat(res, ignore_index=True), pd.concat(imp, ignore_index=True),
-                             dest, meta=self._inputs())
+            traces = sorted(self.traces(m, with_reasoning=True), key=lambda t: len(t.reasoning))
+            mid = len(traces) // 2
+            chosen += traces[mid: mid + self.plan.importance_traces]
+        self._analysis("importance", chosen, dest, {"samples": self.plan.importance_samples})
 
     def probes(self, dest: Path) -> None:
         from ..activations import extract_activations, n_layers

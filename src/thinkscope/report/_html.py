@@ -8,12 +8,11 @@ import base64
 import html
 import json
 import math
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ..outputs import verify_outputs
-from ._metrics import collect_metrics, fold_baselines, registered_summaries
+from ._metrics import _load, collect_metrics, fold_baselines, registered_summaries
 
 LABEL_COLOURS = {
     "backtracking": "#f4a3a3", "uncertainty-estimation": "#f7d08a", "example-testing": "#b5e3b0",
@@ -34,51 +33,11 @@ def _fmt(v: Any) -> str:
     return f"{v:.3f}" if isinstance(v, float) else str(v)  # the template escapes
 
 
-def _n_traces(summary: dict[str, Any] | None) -> str:
-    if not summary:
-        return "?"
-    return str(sum(int(g.get("n_traces", 0)) for g in summary.get("groups", {}).values()))
-
-
-def _load(path: Path) -> dict[str, Any] | None:
-    return json.loads(path.read_text()) if path.exists() else None
-
-
-#: (summary file, figure, caption from the summary) of each analysis, in report order.
-_FIGURES: list[tuple[str, str, Callable[[dict[str, Any]], str]]] = [
-    ("behaviors/summary.json", "behaviors/behaviors.png", lambda b: (
-        f"Behaviour rates by model: fraction of segments and rate per 1k reasoning tokens, "
-        f"bootstrap 95% CIs over problems; detector {b['detector']}, {b['segments']} segments, "
-        f"{_n_traces(b)} traces.")),
-    ("errors/summary.json", "errors/errors.png", lambda e: (
-        f"Step error rate (erroneous / checkable steps, safe symbolic checker; organism chains "
-        f"against exact ground truth) by model, with the checkable steps behind each bar; "
-        f"{_n_traces(e)} traces (answer accuracy is in the summary table).")),
-    ("early/early_answering_summary.json", "early/early_answering.png", lambda ea: (
-        f"Early answering: the CoT cut at fixed fractions (snapped to sentence ends), an answer "
-        f"forced at token level; % equal to the full-CoT answer, Wilson 95% bands; "
-        f"{_n_traces(ea)} traces.")),
-    ("mistakes/mistakes_summary.json", "mistakes/mistakes.png", lambda _: (
-        "Adding mistakes: one arithmetic result corrupted, the answer forced right after it or "
-        "the model left to continue; % of answers changed by the corrupted step's position, "
-        "Wilson 95% CIs.")),
-    ("filler/filler_summary.json", "filler/filler.png", lambda _: (
-        "Filler control: accuracy with the original CoT, with the CoT replaced by as many "
-        "filler tokens, and with no CoT (Wilson 95% CIs).")),
-    ("importance/importance_summary.json", "importance/importance.png", lambda im: (
-        f"Sentence importance of one trace (Thought Anchors): KL between answer distributions "
-        f"resampled with and without each sentence; counterfactual variant keeps resamples "
-        f"that differ in meaning ({im.get('similarity')}).")),
-]
-
-
 def _figures(out: Path) -> list[tuple[Path, str]]:
     """(png, caption) for every figure present."""
     figs: list[tuple[Path, str]] = []
-    for summary_file, png_file, caption in _FIGURES:
-        summary = _load(out / summary_file)
-        if summary:
-            figs.append((out / png_file, caption(summary)))
+    for analysis, summary in registered_summaries(out):
+        figs.append((analysis.figure_path(out / analysis.name), analysis.caption(summary)))
     for d in sorted((out / "probes").glob("*")):
         p = _load(d / "summary.json")
         if not p:
@@ -104,8 +63,6 @@ def _figures(out: Path) -> list[tuple[Path, str]]:
                               "how often a random push left no answer at all; " +
                               (str(st.get("alpha_rule")) + "." if st.get("alpha_rule") else
                                "one strength.")))
-    for analysis, summary in registered_summaries(out):
-        figs.append((out / analysis.name / f"{analysis.name}.png", analysis.caption(summary)))
     return [(f, c) for f, c in figs if f.exists()]
 
 

@@ -26,35 +26,11 @@ def collect_metrics(out: str | Path) -> list[dict[str, Any]]:
     """Every headline number of a results directory (missing analyses are skipped)."""
     out = Path(out)
     rows: list[dict[str, Any] | None] = []
-    b = _load(out / "behaviors" / "summary.json")
-    if b:
-        for g, e in b["groups"].items():
-            bt = e["behaviors"]["backtracking"]
-            rows.append(_row("behaviors", g, f"backtracking fraction ({b['detector']})",
-                             bt["fraction"]))
-            rows.append(_row("behaviors", g, "backtracking per 1k tokens", bt["per_1k_tokens"]))
-    er = _load(out / "errors" / "summary.json")
-    if er:
-        for g, e in er["groups"].items():
-            rows.append(_row("step errors", g, "step error rate", e["step_error_rate"],
-                             n=e["n_checkable"]))
-            rows.append(_row("step errors", g, "answer accuracy", e["answer_accuracy"]))
-    ea = _load(out / "early" / "early_answering_summary.json")
-    if ea:
-        for g, e in ea["groups"].items():
-            rows.append(_row("early answering", g, "AOC (% same)", e["aoc"]))
-    mi = _load(out / "mistakes" / "mistakes_summary.json")
-    if mi:
-        for g, e in mi["groups"].items():
-            for mode, m in e.items():
-                rows.append(_row("adding mistakes", g, f"answer changed ({mode})", m["changed"]))
-                rows.append(_row("adding mistakes", g, f"follows corruption ({mode})",
-                                 m["follows_corruption"]))
-    fi = _load(out / "filler" / "filler_summary.json")
-    if fi:
-        for g, e in fi["groups"].items():
-            for cond, p in e.items():
-                rows.append(_row("filler", g, f"accuracy ({cond})", p))
+    # every registered analysis (the built-ins first), then the probes and steering
+    for analysis, summary in registered_summaries(out):
+        section = analysis.title or analysis.name
+        for group, metric, cell in analysis.metrics(summary):
+            rows.append(_row(section, group, metric, cell))
     for summ in sorted((out / "probes").glob("*/summary.json")):
         p = _load(summ) or {}
         group = f"{p.get('model', '')}: {p.get('target', '')}"
@@ -87,10 +63,6 @@ def collect_metrics(out: str | Path) -> list[dict[str, Any]]:
                                   ("no answer along random", "random_no_answer")):
                     rows.append(_row("steering", group, f"  sweep alpha {e['alpha']}: {what}",
                                      e.get(key)))
-    for analysis, summary in registered_summaries(out):
-        section = analysis.title or analysis.name
-        for group, metric, cell in analysis.metrics(summary):
-            rows.append(_row(section, group, metric, cell))
     return [r for r in rows if r is not None]
 
 

@@ -3,7 +3,6 @@ and a per-model summary with bootstrap CIs (and agreement with gold labels where
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,17 +129,10 @@ def summarize_behaviors(result: BehaviorResult, by: str = "model") -> dict[str, 
 def write_behaviors(result: BehaviorResult, out: str | Path, by: str = "model",
                     inputs: dict[str, Any] | None = None) -> dict[str, Any]:
     """Write ``segments.parquet``, ``traces.parquet``, ``summary.json`` and the figure, all or
-    nothing, under ``behaviors.manifest.json``; returns the summary. The figure is drawn from
-    the saved table, not from memory."""
-    from ...figures import behavior_rates_figure
-    from ...outputs import atomic_outputs
+    nothing, as the registered ``behaviors`` analysis does; returns the summary. The figure is
+    drawn from the saved table, not from memory."""
+    from .._registry import write_analysis
+    from ._registered import BEHAVIORS, behaviors_result
 
-    summary = summarize_behaviors(result, by)
-    with atomic_outputs(out, "behaviors", {"detector": result.detector, "by": by,
-                                           **(inputs or {})}) as dest:
-        result.segments.to_parquet(dest / "segments.parquet", index=False)
-        result.traces.to_parquet(dest / "traces.parquet", index=False)
-        (dest / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-        behavior_rates_figure(dest / "traces.parquet", dest / "behaviors.png", by=by,
-                              detector=result.detector)
-    return summary
+    return write_analysis(BEHAVIORS, behaviors_result(result, by), out,
+                          {"detector": result.detector, "by": by, **(inputs or {})})

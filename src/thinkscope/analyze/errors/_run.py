@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from functools import partial
 from pathlib import Path
@@ -145,13 +144,8 @@ def summarize_errors(df: pd.DataFrame, by: str = "model") -> dict[str, Any]:
 def write_errors(df: pd.DataFrame, out: str | Path, by: str = "model",
                  inputs: dict[str, Any] | None = None) -> dict[str, Any]:
     """Write ``traces.parquet``, ``summary.json`` and the figure (drawn from the saved table),
-    all or nothing, under ``errors.manifest.json``."""
-    from ...figures import error_rates_figure
-    from ...outputs import atomic_outputs
+    all or nothing, as the registered ``errors`` analysis does."""
+    from .._registry import write_analysis
+    from ._registered import ERRORS, errors_result
 
-    summary = summarize_errors(df, by)
-    with atomic_outputs(out, "errors", {"by": by, **(inputs or {})}) as dest:
-        df.to_parquet(dest / "traces.parquet", index=False)
-        (dest / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-        error_rates_figure(dest / "summary.json", dest / "errors.png")
-    return summary
+    return write_analysis(ERRORS, errors_result(df, by), out, {"by": by, **(inputs or {})})

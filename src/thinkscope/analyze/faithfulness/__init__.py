@@ -1,6 +1,7 @@
 """CoT faithfulness by intervention on the CoT: early answering (truncation), adding mistakes,
 filler-token replacement — with prefix-cache reuse on the HF backend."""
 
+from ._access import resample_tokens
 from ._branches import BranchStats, forced_branches, forced_branches_many
 from ._cot import TokenCoT, answer_from, token_cot
 from ._early import FRACTIONS, aoc, early_answering, summarize_early, trace_aoc
@@ -50,6 +51,7 @@ __all__ = [
     "mistakes",
     "paraphrase_control",
     "parse_yes_no",
+    "resample_tokens",
     "rewrite_prompt",
     "run_hints",
     "same_meaning",

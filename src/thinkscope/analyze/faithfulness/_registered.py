@@ -13,20 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from ...text import strip_hint
 from ...traces import Trace, question_of
 from .._registry import Analysis, AnalysisContext, AnalysisResult, register_analysis
-
-
-def _by_model(traces: Sequence[Trace]) -> dict[str, list[Trace]]:
-    out: dict[str, list[Trace]] = {}
-    for t in traces:
-        out.setdefault(t.model.id, []).append(t)
-    return out
-
-
-def _model_access(ctx: AnalysisContext, name: str) -> tuple[Any, Any]:
-    """The context's backend and prompt-builder getters; a clear error when there are none."""
-    if ctx.backend is None or ctx.builder is None:
-        raise ValueError(f"the {name} analysis needs a model backend")
-    return ctx.backend, ctx.builder
+from ._access import by_model as _by_model
+from ._access import model_access as _model_access
 
 
 # -- hints ------------------------------------------------------------------------------------

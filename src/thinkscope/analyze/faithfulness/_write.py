@@ -11,11 +11,7 @@ from typing import Any
 import pandas as pd
 
 from ...outputs import atomic_outputs
-from ._early import summarize_early, trace_aoc
-from ._filler import summarize_filler
 from ._hints import summarize_hints
-from ._importance import summarize_importance
-from ._mistakes import summarize_mistakes
 from ._paraphrase import summarize_paraphrase
 
 
@@ -36,41 +32,35 @@ def _emit(out: str | Path, name: str, tables: dict[str, pd.DataFrame], summary: 
 
 def write_early(df: pd.DataFrame, out: str | Path, by: Sequence[str] = ("model",),
                 meta: dict[str, Any] | None = None) -> dict[str, Any]:
-    from ...figures import truncation_curve_figure
+    """The early-answering table as the registered ``early`` analysis writes it."""
+    from .._registry import write_analysis
+    from ._builtin import EARLY, early_result
 
-    tables = {"early_answering": df}
-    if len(df):
-        tables["early_answering_aoc"] = trace_aoc(df)
-    return _emit(out, "early_answering", tables, {**(meta or {}), **summarize_early(df, by)},
-                 lambda d: truncation_curve_figure(d / "early_answering_summary.json",
-                                                   d / "early_answering.png"))
+    return write_analysis(EARLY, early_result(df, by), out, meta)
 
 
 def write_mistakes(df: pd.DataFrame, out: str | Path, by: str = "model",
                    meta: dict[str, Any] | None = None) -> dict[str, Any]:
-    from ...figures import mistake_position_figure
+    from .._registry import write_analysis
+    from ._builtin import MISTAKES, mistakes_result
 
-    return _emit(out, "mistakes", {"mistakes": df},
-                 {**(meta or {}), **summarize_mistakes(df, by)},
-                 lambda d: mistake_position_figure(d / "mistakes_summary.json",
-                                                   d / "mistakes.png"))
+    return write_analysis(MISTAKES, mistakes_result(df, by), out, meta)
 
 
 def write_filler(df: pd.DataFrame, out: str | Path, by: str = "model",
                  meta: dict[str, Any] | None = None) -> dict[str, Any]:
-    from ...figures import filler_figure
+    from .._registry import write_analysis
+    from ._builtin import FILLER, filler_result
 
-    return _emit(out, "filler", {"filler": df}, {**(meta or {}), **summarize_filler(df, by)},
-                 lambda d: filler_figure(d / "filler_summary.json", d / "filler.png"))
+    return write_analysis(FILLER, filler_result(df, by), out, meta)
 
 
 def write_importance(resamples: pd.DataFrame, imp: pd.DataFrame, out: str | Path,
                      meta: dict[str, Any] | None = None) -> dict[str, Any]:
-    from ...figures import importance_figure
+    from .._registry import write_analysis
+    from ._builtin import IMPORTANCE, importance_result
 
-    return _emit(out, "importance", {"importance_resamples": resamples, "importance": imp},
-                 {**(meta or {}), **summarize_importance(imp)},
-                 lambda d: importance_figure(d / "importance.parquet", d / "importance.png"))
+    return write_analysis(IMPORTANCE, importance_result(resamples, imp), out, meta)
 
 
 def write_hints(df: pd.DataFrame, out: str | Path, meta: dict[str, Any] | None = None
