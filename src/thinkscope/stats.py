@@ -32,7 +32,8 @@ def bootstrap_ci(
     """Percentile bootstrap interval of ``statistic(values)``.
 
     With ``groups`` (e.g. problem ids) whole groups are resampled, so several samples of the same
-    problem do not count as independent evidence.
+    problem do not count as independent evidence. Resamples where the statistic is undefined
+    (NaN: e.g. an AUROC of one class) are left out.
     """
     x = np.asarray(values, dtype=float)
     if x.size == 0:
@@ -53,6 +54,9 @@ def bootstrap_ci(
         for b in range(n_boot):
             pick = rng.integers(0, len(keys), size=len(keys))
             stats[b] = statistic(x[np.concatenate([member_arrays[j] for j in pick])])
+    stats = stats[~np.isnan(stats)]  # resamples where the statistic is undefined
+    if stats.size == 0:
+        return (float("nan"), float("nan"))
     alpha = (1 - level) / 2
     return (float(np.quantile(stats, alpha)), float(np.quantile(stats, 1 - alpha)))
 

@@ -55,8 +55,10 @@ class _Capture:
     def _hook(self, key: tuple[str, int], stop: bool) -> Any:
         import torch
 
+        from ..models import hidden_of
+
         def hook(module: Any, args: Any, output: Any) -> None:
-            hidden = output[0] if isinstance(output, tuple) else output
+            hidden = hidden_of(output)
             rows, cols = self.index
             # gather and convert in one pass on the device; only fp16 rows cross to the host
             self.out[key].append(hidden[rows, cols].to(torch.float16).cpu())
@@ -185,6 +187,7 @@ def extract_activations(
     import torch
 
     from ..generate import builder_for
+    from ..models import pad_batch
     from ..progress import progress_bar
 
     if random_init is not None:
@@ -226,13 +229,9 @@ def extract_activations(
             meta = _MetaColumns(token_text)
             arrays: dict[str, list[Any]] = {}
             for batch in _batches(items, max_tokens, max_batch):
-                width = max(it.needed for it in batch)
-                ids = torch.full((len(batch), width), pad, dtype=torch.long)
-                mask = torch.zeros((len(batch), width), dtype=torch.long)
+                ids, mask = pad_batch([tt.ids[:n] for tt, _, n in batch], pad, "right")
                 rows, cols = [], []
-                for b, (tt, pos, n) in enumerate(batch):
-                    ids[b, :n] = torch.tensor(tt.ids[:n])
-                    mask[b, :n] = 1
+                for b, (tt, pos, _) in enumerate(batch):
                     rows += [b] * len(pos)
                     cols += [p.position for p in pos]
                     meta.add(tt, pos)

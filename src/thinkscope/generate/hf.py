@@ -212,15 +212,10 @@ class HFBackend:
         """
         import torch
 
-        from ..models import forward_cached, output_cache
+        from ..models import forward_cached, output_cache, pad_batch
 
         n = len(rows)
-        width = max(len(p) for p, _, _ in rows)
-        ids = torch.full((n, width), self.pad_id, dtype=torch.long)
-        mask = torch.zeros((n, width), dtype=torch.long)
-        for i, (p, _, _) in enumerate(rows):
-            ids[i, width - len(p):] = torch.tensor(p, dtype=torch.long)
-            mask[i, width - len(p):] = 1
+        ids, mask = pad_batch([p for p, _, _ in rows], self.pad_id, "left")
         ids, mask = ids.to(self.device), mask.to(self.device)
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
         gens: list[Any] = []

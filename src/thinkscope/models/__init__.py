@@ -1,5 +1,6 @@
 """Load any causal LM — an organism, a hub id, a local path or a GGUF file — through one path."""
 
+from ._batching import forward_hook, hidden_of, pad_batch, with_hidden
 from ._forward import forward_cached, output_cache
 from ._gguf import (
     PACKAGE_PREFIX,
@@ -12,5 +13,6 @@ from ._gguf import (
 from ._load import ORGANISM_PREFIX, LoadedModel, load_model, resolve_model
 
 __all__ = ["ORGANISM_PREFIX", "PACKAGE_PREFIX", "PACKAGED_MODELS", "LoadedModel",
-           "MissingModelPackage", "cache_root", "converted_gguf", "forward_cached", "load_model",
-           "output_cache", "packaged_gguf", "resolve_model"]
+           "MissingModelPackage", "cache_root", "converted_gguf", "forward_cached",
+           "forward_hook", "hidden_of", "load_model", "output_cache", "packaged_gguf",
+           "pad_batch", "resolve_model", "with_hidden"]

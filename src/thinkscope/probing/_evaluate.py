@@ -140,13 +140,15 @@ def score(y: np.ndarray, pred: np.ndarray, groups: np.ndarray, proba: np.ndarray
           classes: np.ndarray | None = None, seed: int = 0, n_boot: int = N_BOOT
           ) -> dict[str, Any]:
     """Accuracy (and AUROC when probabilities are given) with 95% CIs over problems."""
+    from ..stats import bootstrap_ci, resampled_sums
+
     correct = (pred == y).astype(float)
     keys, gid = np.unique(groups, return_inverse=True)
-    hits = np.bincount(gid, weights=correct, minlength=len(keys))
-    sizes = np.bincount(gid, minlength=len(keys)).astype(float)
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, len(keys), size=(n_boot, len(keys)))
-    boot = hits[draws].sum(1) / np.maximum(sizes[draws].sum(1), 1)
+    # accuracy over resampled problems: a ratio of sums (hits / rows), one vectorised bootstrap
+    per_problem = np.stack([np.bincount(gid, weights=correct, minlength=len(keys)),
+                            np.bincount(gid, minlength=len(keys)).astype(float)], axis=1)
+    sums = resampled_sums(per_problem, len(keys), n_boot, np.random.default_rng(seed))
+    boot = sums[:, 0] / np.maximum(sums[:, 1], 1)
     out: dict[str, Any] = {
         "accuracy": float(correct.mean()), "accuracy_lo": float(np.percentile(boot, 2.5)),
         "accuracy_hi": float(np.percentile(boot, 97.5)), "n_rows": int(len(y)),
@@ -155,16 +157,15 @@ def score(y: np.ndarray, pred: np.ndarray, groups: np.ndarray, proba: np.ndarray
     auc = _auroc(y, proba, classes) if classes is not None else None
     out.update(auroc=auc, auroc_lo=None, auroc_hi=None)
     if auc is not None and proba is not None and classes is not None:
-        members = [np.flatnonzero(gid == i) for i in range(len(keys))]
-        vals = []
-        for d in draws[: max(50, n_boot // 3)]:
-            idx = np.concatenate([members[i] for i in d])
+        def resampled_auc(rows: np.ndarray) -> float:
+            idx = rows.astype(int)
             a = _auroc(y[idx], proba[idx], classes)
-            if a is not None:
-                vals.append(a)
-        if vals:
-            out.update(auroc_lo=float(np.percentile(vals, 2.5)),
-                       auroc_hi=float(np.percentile(vals, 97.5)))
+            return np.nan if a is None else a
+
+        lo, hi = bootstrap_ci(np.arange(len(y)), resampled_auc, groups=list(gid),
+                              n_boot=max(50, n_boot // 3), seed=seed)
+        if not np.isnan(lo):
+            out.update(auroc_lo=lo, auroc_hi=hi)
     return out
 
 

@@ -8,7 +8,6 @@ equal size is a correlate, not something the model uses.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -22,33 +21,28 @@ def _same(a: str, b: str) -> bool:
     return (not a and not b) or same_answer(a or None, b or None)
 
 
-@contextmanager
 def _edit(module: Any, vectors: Any, mode: str) -> Any:
-    """Add ``vectors`` to (``add``) or project their directions out of (``ablate``) the
-    module's output at every position, for the duration of the block. ``vectors`` is one
-    vector for every row, or one per batch row (``[rows, hidden]``): rows steered along
-    different directions and strengths then share one batched generation."""
+    """A context in which ``vectors`` are added to (``add``) or their directions projected out
+    of (``ablate``) the module's output at every position. ``vectors`` is one vector for every
+    row, or one per batch row (``[rows, hidden]``): rows steered along different directions and
+    strengths then share one batched generation."""
     import torch
+
+    from ..models import forward_hook, hidden_of, with_hidden
 
     per_row = vectors.dim() == 2
     units = vectors / torch.linalg.vector_norm(vectors, dim=-1, keepdim=True)
 
     def hook(mod: Any, args: Any, output: Any) -> Any:
-        hidden = output[0] if isinstance(output, tuple) else output
+        hidden = hidden_of(output)
         v = (vectors if mode == "add" else units).to(hidden.dtype)
         if per_row:
             v = v[:, None, :]
         if mode == "add":
-            new = hidden + v
-        else:
-            new = hidden - (hidden * v).sum(-1, keepdim=True) * v
-        return (new, *output[1:]) if isinstance(output, tuple) else new
+            return with_hidden(output, hidden + v)
+        return with_hidden(output, hidden - (hidden * v).sum(-1, keepdim=True) * v)
 
-    handle = module.register_forward_hook(hook)
-    try:
-        yield
-    finally:
-        handle.remove()
+    return forward_hook(module, hook)
 
 
 def _prompts(traces: Sequence[Trace], builder: Any) -> list[list[int]]:
@@ -67,6 +61,7 @@ def _generate(model: Any, tokenizer: Any, prompts: list[list[int]], max_new_toke
 
     import torch
 
+    from ..models import pad_batch
     from ..text import extract_answer
 
     device = next(model.parameters()).device
@@ -75,11 +70,7 @@ def _generate(model: Any, tokenizer: Any, prompts: list[list[int]], max_new_toke
     for i in range(0, len(prompts), batch_size):
         chunk = prompts[i: i + batch_size]
         width = max(len(p) for p in chunk)
-        ids = torch.full((len(chunk), width), pad, dtype=torch.long)
-        mask = torch.zeros((len(chunk), width), dtype=torch.long)
-        for b, p in enumerate(chunk):  # left padding for generation
-            ids[b, width - len(p):] = torch.tensor(p)
-            mask[b, width - len(p):] = 1
+        ids, mask = pad_batch(chunk, pad, "left")
         steering = (_edit(edit[0], edit[1][i: i + batch_size], edit[2]) if edit is not None
                     else nullcontext())
         with torch.no_grad(), steering:
@@ -100,21 +91,17 @@ def residual_norm(model: Any, tokenizer: Any, prompts: list[list[int]], layer: i
     import torch
 
     from ..activations import component_module
+    from ..models import forward_hook, hidden_of
 
     norms: list[float] = []
 
     def hook(mod: Any, args: Any, output: Any) -> None:
-        hidden = output[0] if isinstance(output, tuple) else output
-        norms.append(float(torch.linalg.vector_norm(hidden.float(), dim=-1).mean()))
+        norms.append(float(torch.linalg.vector_norm(hidden_of(output).float(), dim=-1).mean()))
 
-    handle = component_module(model, "resid", layer).register_forward_hook(hook)
     device = next(model.parameters()).device
-    try:
-        with torch.no_grad():
-            for p in prompts[:64]:
-                model(input_ids=torch.tensor([p], device=device))
-    finally:
-        handle.remove()
+    with forward_hook(component_module(model, "resid", layer), hook), torch.no_grad():
+        for p in prompts[:64]:
+            model(input_ids=torch.tensor([p], device=device))
     return float(np.mean(norms))
 
 
