@@ -179,14 +179,17 @@
     const t = listTraces(null); writeHash(t ? t.id : null);
   }));
 
-  // state from the address: #traces&model=...&label=...&open=<trace id> (a link to a view)
-  const hash = location.hash.slice(1);
-  let open = null;
-  if (hash.startsWith("traces&")) {
+  // state from the address: #traces&model=...&label=...&open=<trace id> (a link to a view);
+  // filters the address does not name are reset
+  function applyHash() {
+    const hash = location.hash.slice(1);
+    if (!hash.startsWith("traces&")) return false;
     const p = new URLSearchParams(hash.slice("traces&".length));
     [["model", "t-model"], ["label", "t-label"], ["correct", "t-correct"], ["error", "t-error"]]
-      .forEach(([k, id]) => { if (p.get(k) !== null) $(id).value = p.get(k); });
-    open = p.get("open");
+      .forEach(([k, id]) => { $(id).value = p.get(k) || ""; });
+    listTraces(p.get("open"));
+    return true;
   }
-  listTraces(open);
+  window.addEventListener("hashchange", applyHash);
+  if (!applyHash()) listTraces(null);
 })();
