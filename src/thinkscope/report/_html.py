@@ -33,11 +33,12 @@ def _fmt(v: Any) -> str:
     return f"{v:.3f}" if isinstance(v, float) else str(v)  # the template escapes
 
 
-def _figures(out: Path) -> list[tuple[Path, str]]:
-    """(png, caption) for every figure present."""
-    figs: list[tuple[Path, str]] = []
+def _figures(out: Path) -> list[tuple[Path, str, str]]:
+    """(png, caption, short title for the contents) for every figure present."""
+    figs: list[tuple[Path, str, str]] = []
     for analysis, summary in registered_summaries(out):
-        figs.append((analysis.figure_path(out / analysis.name), analysis.caption(summary)))
+        figs.append((analysis.figure_path(out / analysis.name), analysis.caption(summary),
+                     analysis.title or analysis.name))
     for d in sorted((out / "probes").glob("*")):
         p = _load(d / "summary.json")
         if not p:
@@ -47,7 +48,9 @@ def _figures(out: Path) -> list[tuple[Path, str]]:
             figs.append((png, f"{probe} probe for {p.get('target')} on {p.get('model')}: "
                               f"out-of-fold accuracy per layer x position, folds grouped by "
                               f"{p.get('group_by', 'problem')} ({p.get('n_traces')} traces); "
-                              f"'sel' = selectivity (accuracy minus control-task accuracy)."))
+                              f"'sel' = selectivity (accuracy minus control-task accuracy).",
+                         f"{probe.replace('_', '-')} probe: {p.get('target')} on "
+                         f"{p.get('model')}"))
         steer = d / "steer_summary.json"
         if steer.exists():
             from ..figures import steering_figure
@@ -62,8 +65,9 @@ def _figures(out: Path) -> list[tuple[Path, str]]:
                               "answers changed along the probe vs along random directions, and "
                               "how often a random push left no answer at all; " +
                               (str(st.get("alpha_rule")) + "." if st.get("alpha_rule") else
-                               "one strength.")))
-    return [(f, c) for f, c in figs if f.exists()]
+                               "one strength."),
+                         f"steering: {p.get('target')} on {p.get('model')}"))
+    return [f for f in figs if f[0].exists()]
 
 
 METHODS = """
@@ -162,9 +166,9 @@ def build_report(out: str | Path, title: str = "thinkscope report", strict: bool
         note += " Not every trace is embedded: " + ", ".join(
             f"{m} {shown[m]} of {n}" for m, n in capped.items()) + \
             " (those with curves and errors first)."
-    fig_items = [{"anchor": f"fig-{i}", "caption": c, "title": _fig_title(f, out),
+    fig_items = [{"anchor": f"fig-{i}", "caption": c, "title": t,
                   "data": base64.b64encode(f.read_bytes()).decode()}
-                 for i, (f, c) in enumerate(figs)]
+                 for i, (f, c, t) in enumerate(figs)]
     table_rows = _table_rows(rows)
     page = out / "report.html"
     page.write_text(_env().get_template("report.html.j2").render(
@@ -183,14 +187,7 @@ def build_report(out: str | Path, title: str = "thinkscope report", strict: bool
         except ValueError:
             timings[done.parent.name] = None
     (out / "summary.json").write_text(json.dumps({"metrics": rows, "findings": said, "figures": [
-        {"path": str(f.relative_to(out)), "caption": c} for f, c in figs],
+        {"path": str(f.relative_to(out)), "caption": c} for f, c, _ in figs],
         "step_seconds": timings, "problems": problems,
         "skipped": {a.name: reason for a, reason in skipped}}, indent=1, default=str))
     return page
-
-
-def _fig_title(png: Path, out: Path) -> str:
-    """A short table-of-contents entry for a figure (its folder and name)."""
-    rel = png.relative_to(out)
-    return " / ".join(p.replace("_", " ") for p in (*rel.parts[:-1], rel.stem)
-                      if p not in ("probes",))
