@@ -162,7 +162,8 @@ def score(y: np.ndarray, pred: np.ndarray, groups: np.ndarray, proba: np.ndarray
             a = _auroc(y[idx], proba[idx], classes)
             return np.nan if a is None else a
 
-        lo, hi = bootstrap_ci(np.arange(len(y), dtype=float).tolist(), resampled_auc, groups=list(gid),
+        rows = np.arange(len(y), dtype=float).tolist()
+        lo, hi = bootstrap_ci(rows, resampled_auc, groups=list(gid),
                               n_boot=max(50, n_boot // 3), seed=seed)
         if not np.isnan(lo):
             out.update(auroc_lo=lo, auroc_hi=hi)
