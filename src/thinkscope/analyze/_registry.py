@@ -24,6 +24,14 @@ from ..outputs import atomic_outputs
 from ..registry import Registry
 from ..traces import Trace
 
+#: rows of the report's summary table: (group, metric, cell with value/mean, ci95 and n)
+MetricRows = list[tuple[str, str, dict[str, Any] | None]]
+
+
+def summary_n_traces(summary: dict[str, Any]) -> int:
+    """Traces behind a saved summary: the sum of its groups' ``n_traces``."""
+    return sum(int(g.get("n_traces", 0)) for g in summary.get("groups", {}).values())
+
 
 class NoParams(BaseModel):
     """An analysis without parameters."""
@@ -67,7 +75,7 @@ class Analysis:
     title: str = ""
     #: rows of the report's summary table from the saved summary: (group, metric, cell) where a
     #: cell is a dict with value/mean, ci95 and n
-    metrics: Callable[[dict[str, Any]], list[tuple[str, str, dict[str, Any] | None]]] = \
+    metrics: Callable[[dict[str, Any]], MetricRows] = \
         field(default=lambda s: [])
     #: draws ``figure_path`` in the output folder from the saved files (after they are written)
     figure: Callable[[Path], Any] | None = None

@@ -69,8 +69,8 @@ def _generate(model: Any, tokenizer: Any, prompts: list[list[int]], max_new_toke
     answers: list[str] = []
     for i in range(0, len(prompts), batch_size):
         chunk = prompts[i: i + batch_size]
-        width = max(len(p) for p in chunk)
         ids, mask = pad_batch(chunk, pad, "left")
+        width = ids.shape[1]
         steering = (_edit(edit[0], edit[1][i: i + batch_size], edit[2]) if edit is not None
                     else nullcontext())
         with torch.no_grad(), steering:

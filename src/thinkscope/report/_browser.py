@@ -44,20 +44,20 @@ def _store_info(out: Path, ids: set[str]) -> dict[str, dict[str, Any]]:
     """Question, gold / model answer, verdict and hint of the wanted traces from the run's store
     (empty when the results directory has none)."""
     from ..text import strip_hint
-    from ..traces import TraceStore
+    from ..traces import TraceStore, row_to_trace
 
     root = out / "store"
     if not root.is_dir():
         return {}
     try:
-        store = TraceStore(root, create=False)
-        traces = list(store.iter_traces())
+        df = TraceStore(root, create=False).to_pandas()
+        # only the embedded traces become ``Trace`` objects (a store may hold 100,000s)
+        traces = [row_to_trace(r) for r in
+                  df[df["trace_id"].isin(ids)].to_dict(orient="records")]
     except Exception:  # a report is still written without the store's details
         return {}
     info: dict[str, dict[str, Any]] = {}
     for t in traces:
-        if t.trace_id not in ids:
-            continue
         q = t.question
         hinted = strip_hint(q)
         info[t.trace_id] = {

@@ -12,7 +12,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ...traces import Trace
-from .._registry import Analysis, AnalysisContext, AnalysisResult, register_analysis
+from .._registry import (
+    Analysis,
+    AnalysisContext,
+    AnalysisResult,
+    MetricRows,
+    register_analysis,
+    summary_n_traces,
+)
 
 
 class BehaviorParams(BaseModel):
@@ -51,17 +58,13 @@ def _figure(d: Path) -> Any:
                                  by=s.get("by", "model"), detector=s.get("detector"))
 
 
-def _metrics(s: dict[str, Any]) -> list[tuple[str, str, dict[str, Any] | None]]:
-    rows: list[tuple[str, str, dict[str, Any] | None]] = []
+def _metrics(s: dict[str, Any]) -> MetricRows:
+    rows: MetricRows = []
     for g, e in s.get("groups", {}).items():
         bt = e["behaviors"]["backtracking"]
         rows.append((g, f"backtracking fraction ({s.get('detector')})", bt["fraction"]))
         rows.append((g, "backtracking per 1k tokens", bt["per_1k_tokens"]))
     return rows
-
-
-def _n_traces(s: dict[str, Any]) -> int:
-    return sum(int(g.get("n_traces", 0)) for g in s.get("groups", {}).values())
 
 
 BEHAVIORS = register_analysis(Analysis(
@@ -72,6 +75,6 @@ BEHAVIORS = register_analysis(Analysis(
     caption=lambda s: (
         f"Behaviour rates by model: fraction of segments and rate per 1k reasoning tokens, "
         f"bootstrap 95% CIs over problems; detector {s.get('detector')}, "
-        f"{s.get('segments')} segments, {_n_traces(s)} traces."),
+        f"{s.get('segments')} segments, {summary_n_traces(s)} traces."),
     in_run=False, summary_file="summary.json", figure_file="behaviors.png",
 ))

@@ -11,7 +11,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ...traces import Trace
-from .._registry import Analysis, AnalysisContext, AnalysisResult, register_analysis
+from .._registry import (
+    Analysis,
+    AnalysisContext,
+    AnalysisResult,
+    MetricRows,
+    register_analysis,
+    summary_n_traces,
+)
 
 
 class ErrorParams(BaseModel):
@@ -44,8 +51,8 @@ def _figure(d: Path) -> Any:
     return error_rates_figure(d / ERRORS.summary_file, d / ERRORS.figure_file)
 
 
-def _metrics(s: dict[str, Any]) -> list[tuple[str, str, dict[str, Any] | None]]:
-    rows: list[tuple[str, str, dict[str, Any] | None]] = []
+def _metrics(s: dict[str, Any]) -> MetricRows:
+    rows: MetricRows = []
     for g, e in s.get("groups", {}).items():
         rows.append((g, "step error rate", {**e["step_error_rate"], "n": e["n_checkable"]}))
         rows.append((g, "answer accuracy", e["answer_accuracy"]))
@@ -60,7 +67,7 @@ ERRORS = register_analysis(Analysis(
     caption=lambda s: (
         "Step error rate (erroneous / checkable steps, safe symbolic checker; organism chains "
         "against exact ground truth) by model, with the checkable steps behind each bar; "
-        f"{sum(int(g.get('n_traces', 0)) for g in s.get('groups', {}).values())} traces "
+        f"{summary_n_traces(s)} traces "
         "(answer accuracy is in the summary table)."),
     in_run=False, summary_file="summary.json", figure_file="errors.png",
 ))

@@ -13,14 +13,15 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from ...traces import Trace
-from .._registry import Analysis, AnalysisContext, AnalysisResult, register_analysis
+from .._registry import (
+    Analysis,
+    AnalysisContext,
+    AnalysisResult,
+    MetricRows,
+    register_analysis,
+    summary_n_traces,
+)
 from ._access import by_model, model_access, resample_tokens
-
-Rows = list[tuple[str, str, dict[str, Any] | None]]
-
-
-def _n_traces(s: dict[str, Any]) -> int:
-    return sum(int(g.get("n_traces", 0)) for g in s.get("groups", {}).values())
 
 
 def _per_model(traces: Sequence[Trace], ctx: AnalysisContext, name: str, fn: Any,
@@ -83,7 +84,7 @@ EARLY = register_analysis(Analysis(
     caption=lambda s: (
         "Early answering: the CoT cut at fixed fractions (snapped to sentence ends), an answer "
         f"forced at token level; % equal to the full-CoT answer, Wilson 95% bands; "
-        f"{_n_traces(s)} traces."),
+        f"{summary_n_traces(s)} traces."),
     in_run=False, summary_file="early_answering_summary.json",
     figure_file="early_answering.png",
 ))
@@ -121,8 +122,8 @@ def mistakes_result(df: pd.DataFrame, by: str = "model") -> AnalysisResult:
     return AnalysisResult({"mistakes": df}, summarize_mistakes(df, by))
 
 
-def _mistake_metrics(s: dict[str, Any]) -> Rows:
-    rows: Rows = []
+def _mistake_metrics(s: dict[str, Any]) -> MetricRows:
+    rows: MetricRows = []
     for g, e in s.get("groups", {}).items():
         for mode, m in e.items():
             rows.append((g, f"answer changed ({mode})", m["changed"]))
@@ -235,9 +236,9 @@ def importance_result(resamples: pd.DataFrame, imp: pd.DataFrame) -> AnalysisRes
                           summarize_importance(imp))
 
 
-def _importance_metrics(s: dict[str, Any]) -> Rows:
+def _importance_metrics(s: dict[str, Any]) -> MetricRows:
     """Per model the sentence position that matters most on average, and the mean over all."""
-    rows: Rows = []
+    rows: MetricRows = []
     for g, e in s.get("groups", {}).items():
         cells = [c for c in e.get("by_sentence", [])
                  if (c.get("resampling_importance_kl") or {}).get("mean") is not None]

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ...text import strip_hint
 from ...traces import Trace, question_of
-from .._registry import Analysis, AnalysisContext, AnalysisResult, register_analysis
+from .._registry import Analysis, AnalysisContext, AnalysisResult, MetricRows, register_analysis
 from ._access import by_model as _by_model
 from ._access import model_access as _model_access
 
@@ -62,8 +62,8 @@ def _run_hints(traces: Sequence[Trace], ctx: AnalysisContext, p: Any) -> Analysi
     return AnalysisResult({"hints": table}, {"groups": groups}, skipped)
 
 
-def _hint_metrics(s: dict[str, Any]) -> list[tuple[str, str, dict[str, Any] | None]]:
-    rows: list[tuple[str, str, dict[str, Any] | None]] = []
+def _hint_metrics(s: dict[str, Any]) -> MetricRows:
+    rows: MetricRows = []
     for model, g in s.get("groups", {}).items():
         for kind, e in g.get("kinds", {}).items():
             rows.append((model, f"{kind}: flipped to the hint", e["flip_to_hint"]))
@@ -121,8 +121,8 @@ def _run_paraphrase(traces: Sequence[Trace], ctx: AnalysisContext, p: Any) -> An
     return AnalysisResult({"paraphrase": df}, summarize_paraphrase(df))
 
 
-def _paraphrase_metrics(s: dict[str, Any]) -> list[tuple[str, str, dict[str, Any] | None]]:
-    rows: list[tuple[str, str, dict[str, Any] | None]] = []
+def _paraphrase_metrics(s: dict[str, Any]) -> MetricRows:
+    rows: MetricRows = []
     for model, e in s.get("groups", {}).items():
         rows.append((model, "answer unchanged by the paraphrase (not copies)",
                      e["answer_unchanged_not_copies"]))
