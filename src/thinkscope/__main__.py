@@ -1,5 +1,7 @@
-"""``python -m thinkscope`` is the same as the ``thinkscope`` command."""
+"""``python -m thinkscope`` is the same as the ``thinkscope`` command (guarded: vLLM's engine
+process re-imports the main module when it spawns)."""
 
 from thinkscope.cli import main
 
-main()
+if __name__ == "__main__":
+    main()

@@ -35,13 +35,19 @@ class OpenAIBackend:
         max_retries: retries per request after the first attempt.
         timeout: seconds per attempt.
         backoff: base of the exponential backoff, in seconds.
+        tokenizer: a model reference whose tokenizer builds token-exact prompts (truncations,
+            forced answers); default ``model`` itself when it resolves here (an organism, a
+            ``pkg:``/``.gguf`` model or a local folder), else none: chat requests only.
+        return_token_ids: ask for the completion's token ids (vLLM's ``return_token_ids``
+            extension; servers that reject unknown fields need it off).
     """
 
     name = "openai-http"
 
     def __init__(self, model: str, base_url: str, api_key: str | None = None,
                  concurrency: int = 8, max_retries: int = 3, timeout: float = 600.0,
-                 backoff: float = 0.5) -> None:
+                 backoff: float = 0.5, tokenizer: str | None = None,
+                 return_token_ids: bool = False) -> None:
         import httpx
 
         self.model_id = model
@@ -51,7 +57,8 @@ class OpenAIBackend:
         self.concurrency = concurrency
         self.max_retries = max_retries
         self.backoff = backoff
-        self.tokenizer = None
+        self.return_token_ids = return_token_ids
+        self.tokenizer = _local_tokenizer(tokenizer or model, required=tokenizer is not None)
 
     # ------------------------------------------------------------------ HTTP
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -101,7 +108,9 @@ class OpenAIBackend:
                 logprobs = [float(t.get("logprob", 0.0)) for t in lp["content"]]
             elif isinstance(lp.get("token_logprobs"), list):
                 logprobs = [float(x) for x in lp["token_logprobs"] if x is not None]
-        return Completion(token_ids=[], text=text, finish_reason=choice.get("finish_reason")
+        ids = choice.get("token_ids")
+        token_ids = [int(t) for t in ids] if isinstance(ids, list) else []
+        return Completion(token_ids=token_ids, text=text, finish_reason=choice.get("finish_reason")
                           or "stop", sample_index=index, seed=seed, logprobs=logprobs,
                           reasoning=reasoning)
 
@@ -119,6 +128,8 @@ class OpenAIBackend:
                     body["seed"] = seed
                 if s.stop:
                     body["stop"] = list(s.stop)
+                if self.return_token_ids:
+                    body["return_token_ids"] = True
                 if req.messages is not None:
                     body["messages"] = req.messages
                     data = self._post("/chat/completions", body)
@@ -155,3 +166,26 @@ class OpenAIBackend:
         if isinstance(res, BackendError):
             raise res
         return res
+
+
+def _local_tokenizer(ref: str, required: bool) -> Any:
+    """The tokenizer of ``ref`` when it is on this machine (no download); None otherwise,
+    unless the caller named it (``required``): then a clear error."""
+    from pathlib import Path
+
+    from ..models import resolve_model
+
+    try:
+        path = resolve_model(ref)
+        if not Path(path).is_dir():
+            if required:
+                raise ValueError(f"tokenizer {ref!r}: not a local model folder, organism or "
+                                 f"GGUF file")
+            return None
+        from transformers import AutoTokenizer
+
+        return AutoTokenizer.from_pretrained(path)
+    except (OSError, ImportError, RuntimeError) as exc:
+        if required:
+            raise ValueError(f"tokenizer {ref!r} could not be loaded: {exc}") from exc
+        return None

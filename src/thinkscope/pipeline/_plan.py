@@ -64,6 +64,8 @@ class Plan:
     importance: tuple[str, ...] = ()
     importance_traces: int = 3
     importance_samples: int = 6
+    #: traces corrupted per model (every arithmetic step of each); None: ``faith_limit``
+    mistake_traces: int | None = None
     probes: tuple[ProbeSpec, ...] = ()
     steer: bool = True
     #: traces steered per probe (each is generated again along 1 + 8 directions)
@@ -73,6 +75,8 @@ class Plan:
     steer_alphas: tuple[float, ...] = (1.0,)
     #: random directions of the same norm per strength (the control)
     steer_random: int = 8
+    #: tokens a steered continuation may write; None: the resampling cap (``resample_tokens``)
+    steer_tokens: int | None = None
     faith_limit: int = 60
     #: registered analyses to run; None: every one registered with ``in_run`` (plugins too)
     analyses: tuple[AnalysisStep, ...] | None = None
@@ -145,21 +149,29 @@ def real_plan(model: str, corpus: str, limit: int, samples: int = 1,
         corpus=corpus,
         traces=(TraceSet(model, limit, (), samples, temperature, max_tokens),),
         early=(model,), mistakes=(model,), filler=(model,), importance=(model,),
-        importance_traces=min(3, limit), importance_samples=6,
+        importance_traces=min(3, limit), importance_samples=5,
         # a 135M model's output already breaks at the organisms' alpha 1 (probe and random
         # alike): sweep weaker pushes on fewer traces, at about the cost of one strength
-        steer_traces=min(12, limit), steer_alphas=(0.02, 0.05, 0.1, 0.25), steer_random=4,
+        # (8 traces x 4 strengths x 5 directions, each continuation up to 256 tokens: a 135M
+        # model's GSM8K CoT averages about 200)
+        steer_traces=min(8, limit), steer_alphas=(0.02, 0.05, 0.1, 0.25), steer_random=4,
+        steer_tokens=256,
+        # every arithmetic step of a trace is corrupted, each read twice: 48 traces give
+        # about a hundred corruptions
+        mistake_traces=min(48, limit),
         probes=(ProbeSpec(model, "answer_digits", "last_prompt,sentence_ends",
                           ("last_prompt", *sentences)),
                 # eventual correctness: read, not steered (pushing a model towards "right" has
                 # no direction to test against a random one)
-                ProbeSpec(model, "correct", "sentence_ends", sentences, steer=False)),
+                # (the same positions as above: one extraction serves both probes)
+                ProbeSpec(model, "correct", "last_prompt,sentence_ends", sentences,
+                          steer=False)),
         faith_limit=limit,
         # an instruct model can rewrite text: it paraphrases its own CoTs (copies are flagged)
         # (hints: every problem is sampled 2 + 3 x 2 times at up to 256 tokens, so few problems)
-        analyses=(AnalysisStep("hints", params=(("problems", min(12, limit)), ("samples", 3),
+        analyses=(AnalysisStep("hints", params=(("problems", min(10, limit)), ("samples", 3),
                                                 ("kinds", ("sycophancy", "metadata")),
                                                 ("max_tokens", 256))),
-                  AnalysisStep("paraphrase", params=(("traces", min(24, limit)),))),
+                  AnalysisStep("paraphrase", params=(("traces", min(12, limit)),))),
         helper=model,
     )

@@ -164,16 +164,18 @@ class Pipeline:
         traces = [t for t in self.store.iter_traces() if t.perturbation is None]
         self._analysis("errors", traces, dest, {"segments": "auto"})
 
-    def _faith(self, name: str, models: tuple[str, ...], dest: Path) -> None:
-        """A faithfulness analysis on each model's first ``faith_limit`` traces with a CoT
-        (organism chains of at least ``faith_min_k`` steps where the plan says so)."""
+    def _faith(self, name: str, models: tuple[str, ...], dest: Path,
+               limit: int | None = None) -> None:
+        """A faithfulness analysis on each model's first ``limit`` (else ``faith_limit``)
+        traces with a CoT (organism chains of at least ``faith_min_k`` steps where the plan
+        says so)."""
         chosen: list[Trace] = []
         for m in models:
             traces = self.traces(m, with_reasoning=True)
             if self.plan.faith_min_k is not None:
                 traces = [t for t in traces if (k := self._k(t)) is None
                           or k >= self.plan.faith_min_k]
-            chosen += traces[: self.plan.faith_limit]
+            chosen += traces[: self.plan.faith_limit if limit is None else limit]
         self._analysis(name, chosen, dest)
 
     @staticmethod
@@ -188,7 +190,7 @@ class Pipeline:
         self._faith("early", self.plan.early, dest)
 
     def mistakes(self, dest: Path) -> None:
-        self._faith("mistakes", self.plan.mistakes, dest)
+        self._faith("mistakes", self.plan.mistakes, dest, self.plan.mistake_traces)
 
     def filler(self, dest: Path) -> None:
         self._faith("filler", self.plan.filler, dest)
@@ -209,6 +211,9 @@ class Pipeline:
         from ..probing import get_target, save_best_probes, train_probes, write_probe_results
         from ..traces import question_of
 
+        # probes of one model's traces at the same positions read the same activations:
+        # extracted (with their random-init copy) once
+        extracted: dict[tuple[str, str, int | None], tuple[Any, Any]] = {}
         for i, spec in enumerate(self.plan.probes):
             model, target = spec.model, spec.target
             traces = self.traces(model)
@@ -225,9 +230,14 @@ class Pipeline:
             layers = "all" if depth <= 8 else list(range(0, depth + 1, -(-depth // 8)))
             kw = dict(layers=layers, positions=spec.positions, builder=self.builder(model),
                       model_ref=model, store=str(self.store.root), progress=self.progress)
-            acts = extract_activations(be.model, be.tokenizer, traces, dest / name / "acts", **kw)
-            rand = extract_activations(be.model, be.tokenizer, traces,
-                                       dest / name / "acts-random-init", random_init=0, **kw)
+            same = (model, spec.positions, spec.k)
+            if same not in extracted:
+                extracted[same] = (
+                    extract_activations(be.model, be.tokenizer, traces, dest / name / "acts",
+                                        **kw),
+                    extract_activations(be.model, be.tokenizer, traces,
+                                        dest / name / "acts-random-init", random_init=0, **kw))
+            acts, rand = extracted[same]
             tgt = get_target(target)
             try:
                 res = train_probes(acts, traces, tgt, ("logistic", "mass_mean"), keys=spec.keys,
@@ -266,7 +276,8 @@ class Pipeline:
         towards = min(classes, key=lambda c: labels.count(c))
         direction = dirs[0] if dirs.shape[0] == 1 else dirs[classes.index(towards)]
         # organisms answer within 64 tokens; a real model writes its reasoning first
-        new_tokens = 64 if model.startswith("organism:") else self._resample_cap(model)
+        new_tokens = (self.plan.steer_tokens if self.plan.steer_tokens is not None
+                      else 64 if model.startswith("organism:") else self._resample_cap(model))
         table, summary = steer(be.model, be.tokenizer, traces[: self.plan.steer_traces],
                                direction, int(info["layer"]), alpha=self.plan.steer_alphas,
                                n_random=self.plan.steer_random,

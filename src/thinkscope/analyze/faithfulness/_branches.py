@@ -107,7 +107,7 @@ def forced_branches_many(
     reqs = [GenerationRequest(prompt_ids=list(p[:k]) + list(suffix_ids), sampling=sampling)
             for p, ks in jobs for k in ks]
     flat: list[str | None] = []
-    for req, res in zip(reqs, backend.generate(reqs)):
+    for req, res in zip(reqs, _in_two_waves(backend, reqs, jobs)):
         if isinstance(res, BackendError):
             flat.append(None)
             continue
@@ -120,3 +120,27 @@ def forced_branches_many(
         grouped.append(flat[pos : pos + len(ks)])
         pos += len(ks)
     return grouped
+
+
+def _in_two_waves(backend: Backend, reqs: list[GenerationRequest],
+                  jobs: Sequence[tuple[list[int], Sequence[int]]]) -> list[Any]:
+    """``backend.generate(reqs)``; with a prefix cache (vLLM), each prefix's longest cut goes
+    first, on its own: requests scheduled in the same step cannot reuse blocks none of them has
+    computed yet, so the other cuts then find their prefix cached instead of all recomputing
+    it together."""
+    if not getattr(backend, "prefix_caching", False):
+        return list(backend.generate(reqs))
+    first: list[int] = []
+    at = 0
+    for _, ks in jobs:
+        if ks:
+            first.append(at + max(range(len(ks)), key=lambda i: ks[i]))
+        at += len(ks)
+    lead = set(first)
+    rest = [i for i in range(len(reqs)) if i not in lead]
+    out: list[Any] = [None] * len(reqs)
+    for wave in (first, rest):
+        if wave:
+            for i, res in zip(wave, backend.generate([reqs[i] for i in wave])):
+                out[i] = res
+    return out
