@@ -43,6 +43,16 @@ def generation(model: str, hf, vl, prompts: int, max_new: int, rounds: int) -> N
           f"HF batch {hf.batch_size}, best of {rounds} rounds")
     for name in ("hf", "vllm"):
         print(f"  {name:5s} {best[name]:7.1f} tokens/s ({toks[name]} tokens)")
+    # greedy agreement: token for token, how far each row's completions stay equal
+    greedy = [GenerationRequest(prompt_ids=r.prompt_ids, sampling=Sampling(max_tokens=max_new))
+              for r in reqs]
+    a = [r[0].token_ids for r in hf.generate(greedy)]  # type: ignore[index]
+    b = [r[0].token_ids for r in vl.generate(greedy)]  # type: ignore[index]
+    common = [next((i for i, (x, y) in enumerate(zip(p, q)) if x != y), min(len(p), len(q)))
+              for p, q in zip(a, b)]
+    whole = sum(p == q for p, q in zip(a, b))
+    print(f"greedy, vllm vs hf: {whole} of {len(a)} completions identical; tokens equal before "
+          f"the first difference: min {min(common)}, median {sorted(common)[len(common) // 2]}")
     print(f"ratio_vllm_vs_hf: {best['vllm'] / best['hf']:.2f}", flush=True)
 
 
