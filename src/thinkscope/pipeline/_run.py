@@ -245,6 +245,8 @@ class Pipeline:
                                    group_by=spec.group_by)
             except ValueError as exc:  # e.g. one class only: every answer wrong
                 self.log(f"  {model}: {target} not probed: {exc}")
+                # (its folder may hold no activations: they can be another probe's)
+                (dest / name).mkdir(parents=True, exist_ok=True)
                 (dest / name / "skipped.txt").write_text(f"{exc}\n")
                 continue
             write_probe_results(res, dest / name, {"target": target, "model": model,
