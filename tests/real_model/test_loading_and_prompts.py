@@ -28,7 +28,7 @@ def test_gguf_conversion_is_cached_by_content(smollm2, tmp_path):
 def test_gguf_without_its_packages_names_them(monkeypatch, tmp_path):
     import importlib.util
 
-    from thinkscope.models import _gguf
+    from thinkscope.model_files import _gguf
 
     try:
         gguf = packaged_gguf("smollm2-135m-instruct")

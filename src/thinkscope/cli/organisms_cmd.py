@@ -21,20 +21,21 @@ def _print_cells(cells: list[dict]) -> None:
 
 @app.command("list")
 def list_organisms() -> None:
-    """Name, kind, role of the chain of thought, and whether weights are available."""
-    from ..organisms import ORGANISMS, organism_metadata, organism_path
+    """Name, base, kind, role of the chain of thought, and held-out accuracy (or whether it
+    is trained)."""
+    from ..organisms import ORGANISMS, organism_metadata, stored_path
 
     for spec in ORGANISMS.values():
         try:
-            organism_path(spec.name)
+            stored_path(spec.name)
             meta = organism_metadata(spec.name)
             cells = {c["k"]: c for c in meta.get("heldout_accuracy", [])}
             acc = cells.get("all")
             state = f"acc {acc['accuracy']:.3f} (n={acc['n']})" if acc else "trained"
         except FileNotFoundError:
             state = "not trained"
-        typer.echo(f"organism:{spec.name:<16} {spec.kind.value:<7} cot={spec.cot:<10} "
-                   f"{state:<22} {spec.description}")
+        typer.echo(f"organism:{spec.name:<26} {spec.base:<26} {spec.kind.value:<7} "
+                   f"cot={spec.cot:<10} {state:<22} {spec.description}")
 
 
 @app.command("train")
@@ -102,15 +103,15 @@ def write_corpus_cmd(
 @app.command("table")
 def table() -> None:
     """Markdown table of every trained organism's held-out accuracy by chain length (n, CI)."""
-    from ..organisms import ORGANISMS, organism_metadata, organism_path
+    from ..organisms import ORGANISMS, organism_metadata, stored_path
 
-    header = ("| organism | kind | CoT | " + " | ".join(f"k={k}" for k in range(1, 7))
+    header = ("| organism | base | kind | CoT | " + " | ".join(f"k={k}" for k in range(1, 7))
               + " | k<=4 | all | train time |")
     typer.echo(header)
     typer.echo("|" + "---|" * (header.count("|") - 1))
     for spec in ORGANISMS.values():
         try:
-            organism_path(spec.name)
+            stored_path(spec.name)
         except FileNotFoundError:
             continue
         meta = organism_metadata(spec.name)
@@ -120,7 +121,28 @@ def table() -> None:
             c = cells.get(key)
             return f"{c['accuracy']:.3f} (n={c['n']})" if c else "-"
 
-        row = [f"`{spec.name}`", spec.kind.value, spec.cot]
+        row = [f"`{spec.name}`", spec.base, spec.kind.value, spec.cot]
         row += [fmt(str(k)) for k in range(1, 7)] + [fmt("<=4"), fmt("all")]
         row.append(f"{meta.get('total_seconds', 0) / 60:.1f} min")
         typer.echo("| " + " | ".join(row) + " |")
+
+
+@app.command("card")
+def card(
+    name: Annotated[str, typer.Argument(help="Organism name.")],
+    write: Annotated[bool, typer.Option("--write", help="Also (re)write README.md beside "
+                                        "the organism's weights.")] = False,
+) -> None:
+    """An organism's card (Markdown): what it is, its training recipe and time, and its
+    held-out accuracy with n and 95% Wilson intervals, from its stored metadata."""
+    from ..organisms import get_organism, organism_card, organism_metadata, stored_path
+
+    try:
+        spec = get_organism(name)
+        text = organism_card(spec, organism_metadata(spec.name))
+    except (KeyError, FileNotFoundError) as exc:
+        typer.echo(f"error: {exc.args[0]}", err=True)
+        raise typer.Exit(2) from None
+    if write:
+        (stored_path(spec.name) / "README.md").write_text(text)
+    typer.echo(text)

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from .._quiet import quiet_hf_progress
+from ..model_files import model_source
 from ..progress import bars_on_screen
-from ._gguf import model_source
 
 ORGANISM_PREFIX = "organism:"
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .._quiet import quiet_hf_progress
+from ._card import organism_card
 from ._eval import accuracy_by_k
 from ._registry import OrganismSpec, get_organism
 from ._task import K_MAX, Problem, generate_problems, split
@@ -21,6 +22,8 @@ SHIPPED_DIR = Path(__file__).parent / "weights"
 CORPUS_SEED = 0
 CORPUS_PER_K = 4000
 METADATA_FILE = "organism.json"
+#: The organism's card (Markdown, made from the metadata).
+CARD_FILE = "README.md"
 #: Seed of the sampled (temperature 1) evaluations, so they are reproducible.
 SAMPLED_EVAL_SEED = 1234
 
@@ -30,11 +33,27 @@ def organisms_dir() -> Path:
 
 
 def organism_path(name: str, root: Path | None = None) -> Path:
-    """Directory of an organism's weights; a clear error if it was never trained/shipped."""
+    """The transformers folder an organism loads from; a clear error if it was never
+    trained/shipped. A real-base organism's folder is its adapter merged into its base (made
+    and cached on first use, see ``_lora``)."""
+    spec = get_organism(name)
+    found = stored_path(name, root)
+    if spec.lora is None:
+        return found
+    from ._lora import merged_folder
+
+    return merged_folder(spec, found)
+
+
+def stored_path(name: str, root: Path | None = None) -> Path:
+    """Where an organism's own files are: weights of a char-level one, the adapter of a
+    real-base one (with ``organism.json`` beside them either way)."""
+    from ._lora import is_adapter
+
     spec = get_organism(name)
     for base in ([root] if root else []) + [organisms_dir(), SHIPPED_DIR]:
         path = base / spec.name
-        if (path / "config.json").is_file():
+        if (path / "config.json").is_file() or is_adapter(path):
             return path
     raise FileNotFoundError(
         f"organism {spec.name!r} has no weights in {organisms_dir()}; "
@@ -53,9 +72,11 @@ def _corpus(seed: int) -> tuple[Problem, ...]:
     return tuple(generate_problems(per_k=CORPUS_PER_K, seed=seed))
 
 
-def heldout(n_per_k: int | None = None, seed: int = CORPUS_SEED) -> list[Problem]:
-    """Held-out problems, optionally the first ``n_per_k`` of each chain length."""
-    problems = split(corpus(seed), "heldout")
+def heldout(n_per_k: int | None = None, seed: int = CORPUS_SEED,
+            max_k: int | None = None) -> list[Problem]:
+    """Held-out problems, optionally the first ``n_per_k`` of each chain length (up to
+    ``max_k`` steps)."""
+    problems = [p for p in split(corpus(seed), "heldout") if max_k is None or p.k <= max_k]
     if n_per_k is None:
         return problems
     counts: dict[int, int] = {}
@@ -65,6 +86,15 @@ def heldout(n_per_k: int | None = None, seed: int = CORPUS_SEED) -> list[Problem
             counts[p.k] = counts.get(p.k, 0) + 1
             out.append(p)
     return out
+
+
+def evaluation_set(spec: OrganismSpec) -> list[Problem]:
+    """The held-out problems an organism's stored table is measured on: all of them for a
+    char-level organism; for a real-base one (costlier per token) ``eval_per_k`` of each chain
+    length it was trained on."""
+    if spec.lora is None:
+        return heldout()
+    return heldout(spec.lora.eval_per_k, max_k=spec.max_k)
 
 
 def load_organism(name: str, root: Path | None = None) -> tuple[Any, Any]:
@@ -101,18 +131,55 @@ def train_organism(
     """
     import torch
 
-    from ._sft import ArchConfig, SFTConfig, make_model, save_organism, train_sft
-    from ._tokenizer import build_tokenizer
-
     spec: OrganismSpec = get_organism(name)
     dest = Path(out) if out is not None else organisms_dir()
     torch.manual_seed(seed)
     random.seed(seed)
-    problems = corpus()
-    train = split(problems, "train")
+    train = split(corpus(), "train")
     if spec.max_k is not None:
         train = [p for p in train if p.k <= spec.max_k]
     t0 = time.perf_counter()
+    if spec.lora is not None:
+        meta = _train_lora(spec, dest, train, steps, seed, progress, log_every)
+    else:
+        meta = _train_char_level(spec, out, train, steps, seed, progress, log_every)
+    path = dest / spec.name
+    meta.update(
+        organism=spec.name, fmt=spec.fmt, kind=spec.kind.value, cot=spec.cot,
+        init_from=spec.init_from, layers=spec.layers, max_k=spec.max_k,
+        stage_steps=spec.stage_steps, seed=seed,
+        corpus={"seed": CORPUS_SEED, "per_k": CORPUS_PER_K},
+        total_seconds=round(time.perf_counter() - t0, 1),
+        torch_threads=torch.get_num_threads(),
+    )
+    if evaluate:
+        shipped_model, tok = load_organism(spec.name, dest)
+        meta["heldout_accuracy"] = accuracy_by_k(shipped_model, tok, evaluation_set(spec),
+                                                 progress=progress)["cells"]
+        if spec.method == "grpo":
+            # Greedy accuracy of the start is already at the ceiling; RL's effect shows in
+            # sampled accuracy at the temperature it was trained with (1.0).
+            meta["heldout_accuracy_t1"] = accuracy_by_k(
+                shipped_model, tok, evaluation_set(spec), temperature=1.0, seed=SAMPLED_EVAL_SEED,
+                progress=progress)["cells"]
+            start_model, start_tok = load_organism(spec.init_from or "", dest)
+            meta["start_heldout_accuracy_t1"] = accuracy_by_k(
+                start_model, start_tok, evaluation_set(spec), temperature=1.0,
+                seed=SAMPLED_EVAL_SEED,
+                progress=progress)["cells"]
+    (path / METADATA_FILE).write_text(json.dumps(meta, indent=2) + "\n")
+    (path / CARD_FILE).write_text(organism_card(spec, meta))
+    return meta
+
+
+def _train_char_level(spec: OrganismSpec, out: str | Path | None, train: list[Problem],
+                      steps: int | None, seed: int, progress: bool,
+                      log_every: int) -> dict[str, Any]:
+    """Train a char-level organism (from scratch or from another one) and save it."""
+    from ._sft import ArchConfig, SFTConfig, make_model, save_organism, train_sft
+    from ._tokenizer import build_tokenizer
+
+    dest = Path(out) if out is not None else organisms_dir()
     if spec.init_from is None:
         tokenizer = build_tokenizer()
         model = make_model(tokenizer, ArchConfig(num_hidden_layers=spec.layers), seed)
@@ -132,36 +199,44 @@ def train_organism(
                           progress=progress)
     else:  # pragma: no cover - registry is closed
         raise ValueError(f"unknown training method {spec.method!r}")
-    path = save_organism(model, tokenizer, dest / spec.name)
-    meta.update(
-        organism=spec.name, fmt=spec.fmt, kind=spec.kind.value, cot=spec.cot,
-        init_from=spec.init_from, layers=spec.layers, max_k=spec.max_k,
-        stage_steps=spec.stage_steps, seed=seed,
-        corpus={"seed": CORPUS_SEED, "per_k": CORPUS_PER_K},
-        total_seconds=round(time.perf_counter() - t0, 1),
-        torch_threads=torch.get_num_threads(),
-    )
-    if evaluate:
-        shipped_model, tok = load_organism(spec.name, dest)
-        meta["heldout_accuracy"] = accuracy_by_k(shipped_model, tok, heldout(),
-                                                 progress=progress)["cells"]
-        if spec.method == "grpo":
-            # Greedy accuracy of the start is already at the ceiling; RL's effect shows in
-            # sampled accuracy at the temperature it was trained with (1.0).
-            meta["heldout_accuracy_t1"] = accuracy_by_k(
-                shipped_model, tok, heldout(), temperature=1.0, seed=SAMPLED_EVAL_SEED,
-                progress=progress)["cells"]
-            start_model, start_tok = load_organism(spec.init_from or "", dest)
-            meta["start_heldout_accuracy_t1"] = accuracy_by_k(
-                start_model, start_tok, heldout(), temperature=1.0, seed=SAMPLED_EVAL_SEED,
-                progress=progress)["cells"]
-    (path / METADATA_FILE).write_text(json.dumps(meta, indent=2) + "\n")
+    save_organism(model, tokenizer, dest / spec.name)
+    return meta
+
+
+def _train_lora(spec: OrganismSpec, dest: Path, train: list[Problem], steps: int | None,
+                seed: int, progress: bool, log_every: int) -> dict[str, Any]:
+    """Train a real-base organism's adapter and save it to ``dest/NAME``."""
+    from ._lora import save_adapter, trainable_model
+    from ._sft import SFTConfig, train_sft
+
+    assert spec.lora is not None
+    init = stored_path(spec.init_from, dest) if spec.init_from else None
+    model, tokenizer = trainable_model(spec, init, seed)
+    n_steps = steps if steps is not None else spec.steps
+    if spec.method == "grpo":
+        from ._grpo import train_grpo
+
+        meta = train_grpo(model, tokenizer, train, steps=n_steps, lr=spec.lr, seed=seed,
+                          progress=progress)
+    else:
+        meta = train_sft(model, tokenizer, train,
+                         SFTConfig(fmt=spec.fmt, steps=n_steps, lr=spec.lr, seed=seed,
+                                   batch_size=spec.lora.batch_size, warmup=spec.lora.warmup,
+                                   balance_k=spec.balance_k, stage_steps=spec.stage_steps,
+                                   max_stage=spec.max_k or K_MAX),
+                         progress=progress, log_every=log_every)
+    save_adapter(model, tokenizer, spec, dest / spec.name)
+    meta.update(base=spec.lora.base, lora={"r": spec.lora.r, "alpha": spec.lora.alpha,
+                                           "first_layer": spec.lora.first_layer,
+                                           "batch_size": spec.lora.batch_size},
+                trainable_parameters=sum(p.numel() for p in model.parameters()
+                                         if p.requires_grad))
     return meta
 
 
 def organism_metadata(name: str, root: Path | None = None) -> dict[str, Any]:
-    """The training metadata saved beside an organism's weights."""
-    path = organism_path(name, root) / METADATA_FILE
+    """The training metadata saved beside an organism's weights (or adapter)."""
+    path = stored_path(name, root) / METADATA_FILE
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
@@ -170,5 +245,8 @@ def evaluate_organism(name: str, n_per_k: int | None = None, progress: bool = Tr
     """Accuracy by chain length on held-out problems, for a trained organism (greedy, or
     sampled at ``temperature`` with the fixed evaluation seed)."""
     model, tok = load_organism(name, root)
-    return accuracy_by_k(model, tok, heldout(n_per_k), progress=progress,
+    spec = get_organism(name)
+    problems = heldout(n_per_k, max_k=spec.max_k) if n_per_k is not None \
+        else evaluation_set(spec)
+    return accuracy_by_k(model, tok, problems, progress=progress,
                          temperature=temperature, seed=SAMPLED_EVAL_SEED)

