@@ -366,3 +366,34 @@ def steering_figure(summary_json: str | Path, out_png: str | Path) -> Path:
                  f"(n={n_rand}) per strength", fontsize=10)
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
     return _save(plt, fig, out_png)
+
+
+def longitudinal_figure(table_parquet: str | Path, out_png: str | Path) -> Path:
+    """Each metric against training step (tokens trained under each step when known), with
+    95% CIs: one panel per metric, the n behind the last point in each title."""
+    import pandas as pd
+
+    df = pd.read_parquet(table_parquet)
+    plt = _pyplot()
+    metrics = list(dict.fromkeys(df["metric"]))
+    cols = 2 if len(metrics) > 1 else 1
+    rows = max(1, -(-len(metrics) // cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 2.6 * rows + 0.4), squeeze=False)
+    for ax, key in zip(axes.flat, metrics):
+        g = df[df["metric"] == key].sort_values("step")
+        x = g["step"].to_numpy(dtype=float)
+        y = g["value"].to_numpy(dtype=float)
+        lo = g["ci_low"].to_numpy(dtype=float)
+        hi = g["ci_high"].to_numpy(dtype=float)
+        ax.plot(x, y, marker="o", color="#1f4e79")
+        ax.fill_between(x, lo, hi, alpha=0.2, color="#1f4e79", linewidth=0)
+        labels = [f"{int(s)}" + (f"\n{int(t) / 1000:.0f}k tok" if pd.notna(t) else "")
+                  for s, t in zip(g["step"], g["tokens"])]
+        ax.set_xticks(x, labels, fontsize=7)
+        ax.set_title(f"{g['label'].iloc[0]} (n={int(g['n'].iloc[-1])})", fontsize=9)
+        ax.tick_params(axis="y", labelsize=8)
+    for ax in list(axes.flat)[len(metrics):]:
+        ax.set_visible(False)
+    fig.supxlabel("training step (tokens trained)", fontsize=9)
+    fig.tight_layout()
+    return _save(plt, fig, out_png)

@@ -159,3 +159,17 @@ def test_inserted_mistakes_move_only_the_causal_organisms_answer(pair):
     assert clean["changed"]["n"] >= 60
     assert clean["changed"]["value"] >= 0.6
     assert posthoc["changed"]["ci95"][1] < clean["changed"]["ci95"][0]
+
+
+def test_step_errors_in_the_post_hoc_chains_are_found_where_ground_truth_puts_them(pair):
+    """The post-hoc organism was trained on chains silently wrong from a random step half the
+    time: the symbolic checker (reading only the text) must find its errors at the step the
+    exact ground truth of the problem puts them, and find some."""
+    from thinkscope.analyze.errors import check_traces
+
+    df = check_traces(pair["smollm2-sft-posthoc"].traces, "auto", progress=False)
+    assert len(df) == N_TRACES and set(df["gold_source"]) == {"chain-truth"}
+    assert (df["n_truth_errors"] > 0).sum() >= 4
+    same = (df["first_error_pred"] == df["first_error_gold"]) | (
+        df["first_error_pred"].isna() & df["first_error_gold"].isna())
+    assert same.mean() >= 0.95, df[~same.fillna(False)].head()

@@ -2,7 +2,7 @@
 faithfulness (``faithfulness``), and the registry through which an analysis reaches the CLI,
 ``thinkscope run`` and the report (``ANALYSES``, ``register_analysis``)."""
 
-from . import behaviors, errors
+from . import behaviors, errors, longitudinal
 from ._registry import (
     ANALYSES,
     Analysis,
@@ -18,6 +18,7 @@ from ._registry import (
 from .behaviors import _registered as _behaviors  # noqa: F401
 from .errors import _registered as _errors  # noqa: F401
 from .faithfulness import _builtin, _registered  # noqa: F401
+from .longitudinal import _registered as _longitudinal  # noqa: F401
 
 __all__ = [
     "ANALYSES",
@@ -27,6 +28,7 @@ __all__ = [
     "NoParams",
     "behaviors",
     "errors",
+    "longitudinal",
     "register_analysis",
     "run_analysis",
     "write_analysis",

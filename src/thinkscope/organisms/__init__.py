@@ -7,6 +7,8 @@ pretrained LM (SmolLM2-135M-Instruct) that are merged into their base on first u
 """
 
 from ._build import (
+    checkpoint_steps,
+    checkpoint_tokens,
     corpus,
     evaluate_organism,
     heldout,
@@ -19,7 +21,15 @@ from ._build import (
 from ._card import organism_card
 from ._eval import accuracy_by_k, greedy_completions, is_correct, wilson_interval
 from ._formats import FORMATS, PROMPTED_FORMATS, clean_cot, render_completion, render_example
-from ._registry import ORGANISMS, SMOLLM2, LoraSpec, OrganismSpec, get_organism
+from ._registry import (
+    ORGANISMS,
+    SMOLLM2,
+    GrpoSpec,
+    LoraSpec,
+    OrganismSpec,
+    get_organism,
+    split_checkpoint,
+)
 from ._task import Problem, apply, generate_problems, read_corpus, split, write_corpus
 
 __all__ = [
@@ -27,11 +37,14 @@ __all__ = [
     "PROMPTED_FORMATS",
     "ORGANISMS",
     "SMOLLM2",
+    "GrpoSpec",
     "LoraSpec",
     "OrganismSpec",
     "Problem",
     "accuracy_by_k",
     "apply",
+    "checkpoint_steps",
+    "checkpoint_tokens",
     "clean_cot",
     "corpus",
     "evaluate_organism",
@@ -48,6 +61,7 @@ __all__ = [
     "render_completion",
     "render_example",
     "split",
+    "split_checkpoint",
     "stored_path",
     "train_organism",
     "wilson_interval",

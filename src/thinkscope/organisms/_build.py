@@ -13,7 +13,7 @@ from typing import Any
 from .._quiet import quiet_hf_progress
 from ._card import organism_card
 from ._eval import accuracy_by_k
-from ._registry import OrganismSpec, get_organism
+from ._registry import OrganismSpec, get_organism, split_checkpoint
 from ._task import K_MAX, Problem, generate_problems, split
 
 #: Shipped weights live inside the package; THINKSCOPE_ORGANISMS_DIR overrides (e.g. retrained).
@@ -24,6 +24,9 @@ CORPUS_PER_K = 4000
 METADATA_FILE = "organism.json"
 #: The organism's card (Markdown, made from the metadata).
 CARD_FILE = "README.md"
+#: Where an RL organism keeps its policy along training (``step-0010/`` ...).
+CHECKPOINTS_DIR = "checkpoints"
+CHECKPOINT_FILE = "checkpoint.json"
 #: Seed of the sampled (temperature 1) evaluations, so they are reproducible.
 SAMPLED_EVAL_SEED = 1234
 
@@ -38,11 +41,42 @@ def organism_path(name: str, root: Path | None = None) -> Path:
     and cached on first use, see ``_lora``)."""
     spec = get_organism(name)
     found = stored_path(name, root)
+    _, step = split_checkpoint(name)
     if spec.lora is None:
+        if step is not None:
+            raise FileNotFoundError(f"{name}: only real-base RL organisms keep checkpoints")
         return found
     from ._lora import merged_folder
 
-    return merged_folder(spec, found)
+    if step is not None:
+        found = checkpoint_path(found, step)
+    return merged_folder(spec, found, step=step)
+
+
+def checkpoint_path(adapter: Path, step: int) -> Path:
+    """The adapter an RL organism kept at ``step`` (a clear error listing the kept steps)."""
+    path = adapter / CHECKPOINTS_DIR / f"step-{step:04d}"
+    if not (path / "adapter_model.safetensors").is_file():
+        kept = sorted(int(p.name.split("-")[1]) for p in (adapter / CHECKPOINTS_DIR).glob("step-*"))
+        raise FileNotFoundError(f"{adapter.name} kept no checkpoint at step {step}; kept: "
+                                f"{', '.join(map(str, kept)) or 'none'}")
+    return path
+
+
+def checkpoint_tokens(name: str, root: Path | None = None) -> int | None:
+    """Tokens (prompts + completions) the run had processed at checkpoint ``NAME@STEP``."""
+    base, step = split_checkpoint(name)
+    if step is None:
+        return None
+    path = checkpoint_path(stored_path(base, root), step) / CHECKPOINT_FILE
+    return int(json.loads(path.read_text())["tokens"]) if path.is_file() else None
+
+
+def checkpoint_steps(name: str, root: Path | None = None) -> list[int]:
+    """The training steps at which an RL organism kept its policy (ascending)."""
+    folder = stored_path(name, root) / CHECKPOINTS_DIR
+    return sorted(int(p.name.split("-")[1]) for p in folder.glob("step-*")) \
+        if folder.is_dir() else []
 
 
 def stored_path(name: str, root: Path | None = None) -> Path:
@@ -51,6 +85,8 @@ def stored_path(name: str, root: Path | None = None) -> Path:
     from ._lora import is_adapter
 
     spec = get_organism(name)
+    if spec.name != name.removeprefix("organism:"):
+        name = spec.name  # a checkpoint's files are under its organism's folder
     for base in ([root] if root else []) + [organisms_dir(), SHIPPED_DIR]:
         path = base / spec.name
         if (path / "config.json").is_file() or is_adapter(path):
@@ -195,8 +231,11 @@ def _train_char_level(spec: OrganismSpec, out: str | Path | None, train: list[Pr
     elif spec.method == "grpo":
         from ._grpo import train_grpo
 
+        g = spec.grpo
         meta = train_grpo(model, tokenizer, train, steps=n_steps, lr=spec.lr, seed=seed,
-                          progress=progress)
+                          progress=progress, num_generations=g.num_generations,
+                          prompts_per_step=g.prompts_per_step,
+                          max_completion_length=g.max_completion_length)
     else:  # pragma: no cover - registry is closed
         raise ValueError(f"unknown training method {spec.method!r}")
     save_organism(model, tokenizer, dest / spec.name)
@@ -216,8 +255,18 @@ def _train_lora(spec: OrganismSpec, dest: Path, train: list[Problem], steps: int
     if spec.method == "grpo":
         from ._grpo import train_grpo
 
+        def keep(m: Any, step: int, tokens: int) -> None:
+            kept = dest / spec.name / CHECKPOINTS_DIR / f"step-{step:04d}"
+            save_adapter(m, tokenizer, spec, kept)
+            (kept / CHECKPOINT_FILE).write_text(json.dumps({"step": step, "tokens": tokens})
+                                                + "\n")
+
+        g = spec.grpo
         meta = train_grpo(model, tokenizer, train, steps=n_steps, lr=spec.lr, seed=seed,
-                          progress=progress)
+                          progress=progress, num_generations=g.num_generations,
+                          prompts_per_step=g.prompts_per_step,
+                          max_completion_length=g.max_completion_length,
+                          checkpoint_every=g.checkpoint_every, on_checkpoint=keep)
     else:
         meta = train_sft(model, tokenizer, train,
                          SFTConfig(fmt=spec.fmt, steps=n_steps, lr=spec.lr, seed=seed,

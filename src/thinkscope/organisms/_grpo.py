@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Callable
 from typing import Any
 
 from ..text import extract_answer
@@ -40,6 +41,9 @@ def train_grpo(
     loss_type: str = "dr_grpo",
     mask_truncated_completions: bool = True,
     scale_rewards: str = "group",
+    checkpoint_every: int = 0,
+    on_checkpoint: Callable[[Any, int, int], None] | None = None,
+    logging_steps: int = 10,
 ) -> dict[str, Any]:
     """Run GRPO on ``model`` in place; returns run metadata (mean reward per logging window).
 
@@ -48,6 +52,10 @@ def train_grpo(
     (a cut-off self-correcting chain is not evidence of a wrong answer), room for the longest
     chains (160 tokens), and a small learning rate: at 1e-4 and above the run drifts away from
     the SFT policy and accuracy falls.
+
+    ``on_checkpoint(model, step, tokens)`` is called at step 0 and every ``checkpoint_every``
+    steps, with the prompt + completion tokens the run has processed so far (the longitudinal
+    analysis measures the policy along the run).
     """
     from datasets import Dataset
     from transformers import TrainerCallback
@@ -65,6 +73,11 @@ def train_grpo(
             if logs and "reward" in logs:
                 rewards.append(float(logs["reward"]))
 
+        def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            if on_checkpoint and checkpoint_every and state.global_step % checkpoint_every == 0:
+                on_checkpoint(model, int(state.global_step),
+                              int(getattr(state, "num_input_tokens_seen", 0) or 0))
+
     tokenizer.padding_side = "left"
     with tempfile.TemporaryDirectory() as tmp:
         cfg = GRPOConfig(
@@ -81,7 +94,7 @@ def train_grpo(
             loss_type=loss_type,
             mask_truncated_completions=mask_truncated_completions,
             scale_rewards=scale_rewards,
-            logging_steps=10,
+            logging_steps=logging_steps,
             save_strategy="no",
             report_to="none",
             use_cpu=True,
@@ -96,6 +109,8 @@ def train_grpo(
             args=cfg, train_dataset=data,
             processing_class=tokenizer, callbacks=[_Log()],
         )
+        if on_checkpoint and checkpoint_every:
+            on_checkpoint(model, 0, 0)
         t0 = time.perf_counter()
         trainer.train()
         seconds = time.perf_counter() - t0
@@ -106,7 +121,8 @@ def train_grpo(
                    "prompts_per_step": prompts_per_step, "beta": 0.0, "loss_type": loss_type,
                    "mask_truncated_completions": mask_truncated_completions,
                    "max_completion_length": max_completion_length,
-                   "reward": "exact final answer (outcome only)"},
+                   "reward": "exact final answer (outcome only)",
+                   "checkpoint_every": checkpoint_every},
         "reward_by_window": [round(r, 4) for r in rewards],
         "train_seconds": round(seconds, 1),
         "train_problems": len(problems),

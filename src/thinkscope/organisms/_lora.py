@@ -115,13 +115,15 @@ def is_adapter(path: Path) -> bool:
     return (path / ADAPTER_WEIGHTS).is_file() and (path / ADAPTER_CONFIG).is_file()
 
 
-def merged_folder(spec: OrganismSpec, adapter: Path, progress: bool = True) -> Path:
+def merged_folder(spec: OrganismSpec, adapter: Path, progress: bool = True,
+                  step: int | None = None) -> Path:
     """The cached transformers folder of base + ``adapter`` merged (made on first use)."""
     import torch
 
     assert spec.lora is not None
     digest = file_sha256(adapter / ADAPTER_WEIGHTS)
-    target = cache_root() / "organisms" / f"{spec.name}-{digest[:16]}"
+    label = spec.name if step is None else f"{spec.name}@{step}"
+    target = cache_root() / "organisms" / f"{label}-{digest[:16]}"
     if (target / _DONE).is_file():
         return target
     _require_peft()
@@ -130,7 +132,7 @@ def merged_folder(spec: OrganismSpec, adapter: Path, progress: bool = True) -> P
     if progress:
         import sys
 
-        print(f"merging organism:{spec.name} into its base (once per adapter) -> {target}",
+        print(f"merging organism:{label} into its base (once per adapter) -> {target}",
               file=sys.stderr, flush=True)
     model, tokenizer = load_base(spec.lora)
     with quiet_hf_progress():
@@ -142,9 +144,6 @@ def merged_folder(spec: OrganismSpec, adapter: Path, progress: bool = True) -> P
         merged.save_pretrained(tmp)
         tokenizer.chat_template = (adapter / TEMPLATE_FILE).read_text()
         tokenizer.save_pretrained(tmp)
-        for extra in ("organism.json",):
-            if (adapter / extra).is_file():
-                shutil.copy(adapter / extra, tmp / extra)
         (tmp / _DONE).write_text(json.dumps({"organism": spec.name, "base": spec.lora.base,
                                              "adapter_sha256": digest}) + "\n")
         if target.exists():  # a concurrent merge finished first: keep its folder

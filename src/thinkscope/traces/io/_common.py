@@ -351,9 +351,9 @@ def require(obj: Any, fields: dict[str, type | tuple[type, ...]]) -> str | None:
 # --model-kind; "unknown" is the honest default.
 _KIND_PATTERNS: list[tuple[re.Pattern[str], ModelKind]] = [
     (re.compile(r"organism:.*latent|organism:.*filler", re.I), ModelKind.latent),
-    (re.compile(r"organism:rl|\br1\b|-r1-|r1-distill|qwq|reason|thinking|o1|o3|o4-mini", re.I),
-     ModelKind.rl),
-    (re.compile(r"organism:sft", re.I), ModelKind.sft),
+    (re.compile(r"organism:(?:[a-z0-9]+-)?rl-|\br1\b|-r1-|r1-distill|qwq|reason|thinking|"
+                r"o1|o3|o4-mini", re.I), ModelKind.rl),
+    (re.compile(r"organism:(?:[a-z0-9]+-)?sft-", re.I), ModelKind.sft),
     (re.compile(r"instruct|chat|-it\b", re.I), ModelKind.instruct),
     (re.compile(r"\bbase\b", re.I), ModelKind.base),
 ]

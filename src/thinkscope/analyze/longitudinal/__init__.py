@@ -1,0 +1,14 @@
+"""Measurements along training: every checkpoint of a run, the same metrics, one table."""
+
+from ._run import (
+    METRICS,
+    Checkpoint,
+    checkpoint_step,
+    group_checkpoints,
+    longitudinal_table,
+    measure_checkpoint,
+    summarize_longitudinal,
+)
+
+__all__ = ["METRICS", "Checkpoint", "checkpoint_step", "group_checkpoints",
+           "longitudinal_table", "measure_checkpoint", "summarize_longitudinal"]
