@@ -182,7 +182,7 @@ def train_organism(
     path = dest / spec.name
     meta.update(
         organism=spec.name, fmt=spec.fmt, kind=spec.kind.value, cot=spec.cot,
-        init_from=spec.init_from, layers=spec.layers, max_k=spec.max_k,
+        init_from=spec.init_from, layers=None if spec.lora else spec.layers, max_k=spec.max_k,
         stage_steps=spec.stage_steps, seed=seed,
         corpus={"seed": CORPUS_SEED, "per_k": CORPUS_PER_K},
         total_seconds=round(time.perf_counter() - t0, 1),
