@@ -165,17 +165,8 @@ ORGANISMS: dict[str, OrganismSpec] = {
         OrganismSpec(
             "smollm2-sft-coldstart", "selfcorrect", ModelKind.sft, "causal", "sft", None, 100,
             1e-3, "SmolLM2-135M-Instruct + LoRA: a short cold start on self-correcting chains "
-            "(the starting point of smollm2-rl-outcome, short of convergence)",
+            "(the starting point for outcome RL on the real base, short of convergence)",
             max_k=4, lora=LoraSpec(SMOLLM2),
-        ),
-        OrganismSpec(
-            "smollm2-rl-outcome", "selfcorrect", ModelKind.rl, "causal", "grpo",
-            "smollm2-sft-coldstart", 60, 1e-4,
-            "GRPO (outcome-only reward) of smollm2-sft-coldstart's adapter; the policy kept "
-            "every 10 steps (organism:smollm2-rl-outcome@STEP)",
-            max_k=4, lora=LoraSpec(SMOLLM2),
-            grpo=GrpoSpec(prompts_per_step=8, num_generations=8, max_completion_length=96,
-                          checkpoint_every=10),
         ),
     ]
 }
