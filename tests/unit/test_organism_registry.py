@@ -65,3 +65,28 @@ def test_card_states_recipe_time_and_every_cell_with_n_and_ci():
     assert "25.0 min" in card and "320 steps" in card and "batch 16" in card
     assert "| 2 | 200 | 0.950 | [0.910, 0.970] |" in card
     assert "| all | 800 | 0.875 | [0.850, 0.897] |" in card
+
+
+def test_checkpoint_refs_parse_and_name_the_kept_steps(tmp_path):
+    from thinkscope.organisms import checkpoint_steps, checkpoint_tokens, split_checkpoint
+    from thinkscope.organisms._build import checkpoint_path, organism_path
+
+    assert split_checkpoint("organism:smollm2-sft-coldstart@20") == ("smollm2-sft-coldstart", 20)
+    assert split_checkpoint("sft-clean") == ("sft-clean", None)
+    with pytest.raises(KeyError, match="NAME@STEP"):
+        split_checkpoint("sft-clean@last")
+    assert get_organism("organism:smollm2-sft-coldstart@20").name == "smollm2-sft-coldstart"
+    adapter = tmp_path / "smollm2-sft-coldstart"
+    for step, tokens in ((0, 0), (10, 4321)):
+        kept = adapter / "checkpoints" / f"step-{step:04d}"
+        kept.mkdir(parents=True)
+        (kept / "adapter_model.safetensors").write_bytes(b"")
+        (kept / "checkpoint.json").write_text(f'{{"step": {step}, "tokens": {tokens}}}')
+    (adapter / "adapter_model.safetensors").write_bytes(b"")
+    (adapter / "adapter_config.json").write_text("{}")
+    assert checkpoint_steps("smollm2-sft-coldstart", tmp_path) == [0, 10]
+    assert checkpoint_tokens("smollm2-sft-coldstart@10", tmp_path) == 4321
+    with pytest.raises(FileNotFoundError, match="kept: 0, 10"):
+        checkpoint_path(adapter, 5)
+    with pytest.raises(FileNotFoundError, match="only real-base RL organisms"):
+        organism_path("sft-clean@3")
