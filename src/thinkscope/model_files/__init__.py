@@ -10,6 +10,7 @@ from ._gguf import (
     PACKAGED_MODELS,
     MissingModelPackage,
     cache_root,
+    cached_folder,
     converted_gguf,
     is_gguf,
     model_source,
@@ -17,4 +18,4 @@ from ._gguf import (
 )
 
 __all__ = ["PACKAGE_PREFIX", "PACKAGED_MODELS", "MissingModelPackage", "cache_root",
-           "converted_gguf", "is_gguf", "model_source", "packaged_gguf"]
+           "cached_folder", "converted_gguf", "is_gguf", "model_source", "packaged_gguf"]

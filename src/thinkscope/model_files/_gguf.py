@@ -14,11 +14,13 @@ Two real models install offline as PyPI packages, and ``pkg:NAME`` names them wi
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..outputs import file_sha256
@@ -120,20 +122,31 @@ def converted_gguf(path: str | Path, progress: bool = True) -> Path:
     model.hf_quantizer = None  # type: ignore[assignment]
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{digest[:12]}-", dir=target.parent))
-    try:
+    record = json.dumps({"source": src.name, "sha256": digest}) + "\n"
+    with cached_folder(target, _DONE, record) as tmp:
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
-        (tmp / _DONE).write_text(f'{{"source": "{src.name}", "sha256": "{digest}"}}\n')
-        if target.exists():  # a concurrent conversion finished first: keep its folder
+    return target
+
+
+@contextmanager
+def cached_folder(target: Path, done: str, record: str) -> Iterator[Path]:
+    """A temporary folder beside ``target`` to write a cache entry into; on success the marker
+    file ``done`` (holding ``record``) is written and the folder renamed into place, so a killed
+    writer never leaves an entry a later run would trust. When a concurrent writer finished
+    first its folder is kept."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name[:24]}-", dir=target.parent))
+    try:
+        yield tmp
+        (tmp / done).write_text(record)
+        if target.exists():
             shutil.rmtree(tmp)
         else:
             os.replace(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return target
 
 
 def model_source(ref: str) -> str | None:

@@ -11,14 +11,11 @@ and a killed merge never leaves a folder a later run would trust (written aside,
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from .._quiet import quiet_hf_progress
-from ..model_files import MissingModelPackage, cache_root, model_source
+from ..model_files import MissingModelPackage, cache_root, cached_folder, model_source
 from ..outputs import file_sha256
 from ._registry import LoraSpec, OrganismSpec
 
@@ -138,19 +135,10 @@ def merged_folder(spec: OrganismSpec, adapter: Path, progress: bool = True,
     with quiet_hf_progress():
         merged = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
     merged = merged.to(torch.float32)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{spec.name}-", dir=target.parent))
-    try:
+    record = json.dumps({"organism": spec.name, "base": spec.lora.base,
+                         "adapter_sha256": digest}) + "\n"
+    with cached_folder(target, _DONE, record) as tmp:
         merged.save_pretrained(tmp)
         tokenizer.chat_template = (adapter / TEMPLATE_FILE).read_text()
         tokenizer.save_pretrained(tmp)
-        (tmp / _DONE).write_text(json.dumps({"organism": spec.name, "base": spec.lora.base,
-                                             "adapter_sha256": digest}) + "\n")
-        if target.exists():  # a concurrent merge finished first: keep its folder
-            shutil.rmtree(tmp)
-        else:
-            os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return target
