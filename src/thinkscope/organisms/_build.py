@@ -85,8 +85,6 @@ def stored_path(name: str, root: Path | None = None) -> Path:
     from ._lora import is_adapter
 
     spec = get_organism(name)
-    if spec.name != name.removeprefix("organism:"):
-        name = spec.name  # a checkpoint's files are under its organism's folder
     for base in ([root] if root else []) + [organisms_dir(), SHIPPED_DIR]:
         path = base / spec.name
         if (path / "config.json").is_file() or is_adapter(path):
