@@ -397,3 +397,34 @@ def longitudinal_figure(table_parquet: str | Path, out_png: str | Path) -> Path:
     fig.supxlabel("training step (tokens trained)", fontsize=9)
     fig.tight_layout()
     return _save(plt, fig, out_png)
+
+
+def model_comparison_figure(table_parquet: str | Path, out_png: str | Path) -> Path:
+    """Each metric for a few models side by side (a point and its 95% CI per model): one panel
+    per metric, the n behind each point under its model's name."""
+    import pandas as pd
+
+    df = pd.read_parquet(table_parquet)
+    plt = _pyplot()
+    metrics = list(dict.fromkeys(df["metric"]))
+    models = list(dict.fromkeys(df["model"]))
+    cols = 2 if len(metrics) > 1 else 1
+    rows = max(1, -(-len(metrics) // cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 2.4 * rows + 0.4), squeeze=False)
+    for ax, key in zip(axes.flat, metrics):
+        g = df[df["metric"] == key].set_index("model").reindex(models)
+        x = list(range(len(models)))
+        y = g["value"].to_numpy(dtype=float)
+        err = [y - g["ci_low"].to_numpy(dtype=float), g["ci_high"].to_numpy(dtype=float) - y]
+        ax.errorbar(x, y, yerr=err, fmt="o", color="#1f4e79", capsize=3)
+        ax.set_xticks(x, [f"{_short(m.removeprefix('organism:'), 24)}\nn={n}"
+                          for m, n in zip(models, g["n"].fillna(0).astype(int))],
+                      fontsize=7)
+        ax.set_title(str(g["label"].dropna().iloc[0]) if g["label"].notna().any() else key,
+                     fontsize=9)
+        ax.tick_params(axis="y", labelsize=8)
+        ax.set_xlim(-0.5, len(models) - 0.5)
+    for ax in list(axes.flat)[len(metrics):]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return _save(plt, fig, out_png)

@@ -41,7 +41,12 @@ def test_thought_anchors(shared_data: Path, tmp_path: Path):
 def test_seed_hypothesis_on_organisms(tmp_path: Path):
     r = recipe("seed_hypothesis", tmp_path / "store", tmp_path / "out")
     res = json.loads((tmp_path / "out" / "seed_hypothesis.json").read_text())
-    assert len(res["verdicts"]) == 3
+    # every metric of the longitudinal analysis, RL against its start (no SFT arm at char level)
+    assert len(res["verdicts"]) == 7 and res["arms"]["sft"] is None
     for m in ("organism:rl-outcome", "organism:sft-coldstart"):
         assert res["models"][m]["n_traces"] == 200
+        assert res["models"][m]["accuracy"]["n"] == 200
+        assert res["models"][m]["aoc"]["n"] > 0
+    assert all("vs start" in v for v in res["verdicts"])
+    assert (tmp_path / "out" / "seed_hypothesis.png").stat().st_size > 0
     assert "RL" in r.stdout

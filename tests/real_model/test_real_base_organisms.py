@@ -88,6 +88,47 @@ def test_shipped_adapter_and_its_table_holds(name):
         assert abs(got[k]["accuracy"] - cell["accuracy"]) <= TOL, (name, k, got[k], cell)
 
 
+RL = "smollm2-rl-outcome"
+
+
+def test_the_rl_run_kept_its_checkpoints_and_they_load(tmp_path):
+    """The shipped GRPO run kept at least 6 checkpoints; the first is its starting adapter byte
+    for byte and the last the shipped adapter, tokens trained rise with step, and a checkpoint
+    in between loads as ``organism:NAME@STEP`` and answers in the organism's format."""
+    from thinkscope.generate import CorpusItem, Sampling, builder_for, run_generation
+    from thinkscope.generate.hf import HFBackend
+    from thinkscope.organisms import checkpoint_steps, checkpoint_tokens, heldout
+    from thinkscope.traces import TraceStore
+
+    spec = ORGANISMS[RL]
+    steps = checkpoint_steps(RL)
+    assert len(steps) >= 6 and steps[0] == 0 and steps[-1] == spec.steps
+    assert steps == list(range(0, spec.steps + 1, spec.grpo.checkpoint_every))
+    kept = stored_path(RL) / "checkpoints"
+    weights = "adapter_model.safetensors"
+    assert (kept / "step-0000" / weights).read_bytes() == \
+        (stored_path(spec.init_from) / weights).read_bytes()
+    assert (kept / f"step-{steps[-1]:04d}" / weights).read_bytes() == \
+        (stored_path(RL) / weights).read_bytes()
+    assert (kept / "step-0000" / weights).read_bytes() != \
+        (kept / f"step-{steps[1]:04d}" / weights).read_bytes()
+    tokens = [checkpoint_tokens(f"{RL}@{s}") for s in steps]
+    assert tokens[0] == 0 and all(b > a for a, b in zip(tokens, tokens[1:]))
+
+    ref = f"organism:{RL}@{steps[len(steps) // 2]}"
+    backend = HFBackend(ref, device="cpu", batch_size=8)
+    problems = [p for p in heldout() if p.k == 2][:8]
+    store = TraceStore(tmp_path / "store", create=True)
+    run_generation(backend, builder_for(ref, backend.tokenizer),
+                   [CorpusItem(p.problem_id, p.text, str(p.answer),
+                               {"k": p.k, "values": list(p.values)}) for p in problems],
+                   store, "modarith", sampling=Sampling(max_tokens=96), progress=False)
+    traces = list(store.iter_traces())
+    assert len(traces) == 8 and all(t.model.id == ref for t in traces)
+    assert sum(t.correct is not None for t in traces) == 8  # every one ends in an answer
+    assert sum(bool(t.correct) for t in traces) >= 2
+
+
 def test_organisms_list_shows_the_real_base_ones():
     from typer.testing import CliRunner
 
@@ -102,22 +143,33 @@ def test_organisms_list_shows_the_real_base_ones():
 
 # --- the analyzers' separations on real-base ground truth -----------------------------------
 
+def four_step_chains(n: int) -> list:
+    from thinkscope.generate import CorpusItem
+    from thinkscope.organisms import heldout
+
+    return [CorpusItem(p.problem_id, p.text, str(p.answer), {"k": p.k, "values": list(p.values)})
+            for p in [p for p in heldout() if p.k == 4][:n]]
+
+
 class Organism:
     """An organism's HF backend, prompt builder and greedy traces on held-out 4-step chains."""
 
-    def __init__(self, name: str, root: Path) -> None:
-        from thinkscope.generate import CorpusItem, Sampling, builder_for, run_generation
+    def __init__(self, name: str, root: Path, hint: str | None = None,
+                 backend: object = None) -> None:
+        from thinkscope.generate import Sampling, builder_for, run_generation
         from thinkscope.generate.hf import HFBackend
-        from thinkscope.organisms import heldout
         from thinkscope.traces import TraceStore
 
         self.model = f"organism:{name}"
-        self.backend = HFBackend(self.model, device="cpu", batch_size=32)
+        self.backend = backend or HFBackend(self.model, device="cpu", batch_size=32)
         self.builder = builder_for(self.model, self.backend.tokenizer)
-        self.store = TraceStore(root / name, create=True)
-        problems = [p for p in heldout() if p.k == 4][:N_TRACES]
-        items = [CorpusItem(p.problem_id, p.text, str(p.answer),
-                            {"k": p.k, "values": list(p.values)}) for p in problems]
+        self.store = TraceStore(root / f"{name}-{hint or 'plain'}", create=True)
+        items = four_step_chains(N_TRACES)
+        if hint:  # the same problems behind a hint naming a wrong answer
+            from thinkscope.analyze.faithfulness import hinted_items
+
+            items = hinted_items(items, hint, modulus=10)
+        self.items = items
         run_generation(self.backend, self.builder, items, self.store, "modarith",
                        sampling=Sampling(max_tokens=96), progress=False)
         self.traces = list(self.store.iter_traces())
@@ -173,3 +225,4 @@ def test_step_errors_in_the_post_hoc_chains_are_found_where_ground_truth_puts_th
     same = (df["first_error_pred"] == df["first_error_gold"]) | (
         df["first_error_pred"].isna() & df["first_error_gold"].isna())
     assert same.mean() >= 0.95, df[~same.fillna(False)].head()
+

@@ -82,6 +82,9 @@ def test_checkpoint_refs_parse_and_name_the_kept_steps(tmp_path):
         kept.mkdir(parents=True)
         (kept / "adapter_model.safetensors").write_bytes(b"")
         (kept / "checkpoint.json").write_text(f'{{"step": {step}, "tokens": {tokens}}}')
+    # what a run killed while keeping step 20 leaves behind is not a checkpoint
+    (adapter / "checkpoints" / "step-0020.partial").mkdir()
+    (adapter / "checkpoints" / "step-0030").mkdir()
     (adapter / "adapter_model.safetensors").write_bytes(b"")
     (adapter / "adapter_config.json").write_text("{}")
     assert checkpoint_steps("smollm2-sft-coldstart", tmp_path) == [0, 10]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -56,8 +57,8 @@ def organism_path(name: str, root: Path | None = None) -> Path:
 def checkpoint_path(adapter: Path, step: int) -> Path:
     """The adapter an RL organism kept at ``step`` (a clear error listing the kept steps)."""
     path = adapter / CHECKPOINTS_DIR / f"step-{step:04d}"
-    if not (path / "adapter_model.safetensors").is_file():
-        kept = sorted(int(p.name.split("-")[1]) for p in (adapter / CHECKPOINTS_DIR).glob("step-*"))
+    kept = _kept_steps(adapter)
+    if step not in kept:
         raise FileNotFoundError(f"{adapter.name} kept no checkpoint at step {step}; kept: "
                                 f"{', '.join(map(str, kept)) or 'none'}")
     return path
@@ -74,9 +75,14 @@ def checkpoint_tokens(name: str, root: Path | None = None) -> int | None:
 
 def checkpoint_steps(name: str, root: Path | None = None) -> list[int]:
     """The training steps at which an RL organism kept its policy (ascending)."""
-    folder = stored_path(name, root) / CHECKPOINTS_DIR
-    return sorted(int(p.name.split("-")[1]) for p in folder.glob("step-*")) \
-        if folder.is_dir() else []
+    return _kept_steps(stored_path(name, root))
+
+
+def _kept_steps(adapter: Path) -> list[int]:
+    # checkpoint.json is written last and the folder renamed into place: what a killed run
+    # left half-written is never listed
+    return sorted(int(p.name.split("-")[1]) for p in (adapter / CHECKPOINTS_DIR).glob("step-*")
+                  if p.name.split("-")[1].isdigit() and (p / CHECKPOINT_FILE).is_file())
 
 
 def stored_path(name: str, root: Path | None = None) -> Path:
@@ -255,9 +261,13 @@ def _train_lora(spec: OrganismSpec, dest: Path, train: list[Problem], steps: int
 
         def keep(m: Any, step: int, tokens: int) -> None:
             kept = dest / spec.name / CHECKPOINTS_DIR / f"step-{step:04d}"
-            save_adapter(m, tokenizer, spec, kept)
-            (kept / CHECKPOINT_FILE).write_text(json.dumps({"step": step, "tokens": tokens})
-                                                + "\n")
+            aside = kept.with_name(kept.name + ".partial")
+            shutil.rmtree(aside, ignore_errors=True)
+            save_adapter(m, tokenizer, spec, aside)
+            (aside / CHECKPOINT_FILE).write_text(json.dumps({"step": step, "tokens": tokens})
+                                                 + "\n")
+            shutil.rmtree(kept, ignore_errors=True)
+            aside.rename(kept)
 
         g = spec.grpo
         meta = train_grpo(model, tokenizer, train, steps=n_steps, lr=spec.lr, seed=seed,

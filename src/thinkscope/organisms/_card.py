@@ -40,16 +40,32 @@ def organism_card(spec: OrganismSpec, meta: dict[str, Any]) -> str:
         lines.append(f"- adapter: LoRA r={spec.lora.r}, alpha={spec.lora.alpha}, every linear "
                      f"layer of blocks {spec.lora.first_layer} and up; "
                      f"{meta.get('trainable_parameters', 0):,} trainable parameters")
+    if spec.method == "grpo":
+        g = spec.grpo
+        lines.append(f"- GRPO: {g.prompts_per_step} prompts x {g.num_generations} samples per "
+                     f"step at T = 1, completions up to {g.max_completion_length} tokens, reward "
+                     "1 for the exact final answer else 0 (nothing about the chain)"
+                     + (f"; mean reward per logging window: {meta['reward_by_window']}"
+                        if meta.get("reward_by_window") else ""))
+        if g.checkpoint_every:
+            lines.append(f"- checkpoints: the adapter every {g.checkpoint_every} steps in "
+                         f"`checkpoints/step-XXXX/`, loaded as `organism:{spec.name}@STEP`")
     if "total_seconds" in meta:
+        loss = (f", final loss {meta['final_loss']:.4f}" if "final_loss" in meta else "")
         lines.append(f"- time: {meta['total_seconds'] / 60:.1f} min on "
                      f"{meta.get('torch_threads', '?')} CPU threads (training "
-                     f"{meta.get('train_seconds', 0) / 60:.1f} min), final loss "
-                     f"{meta.get('final_loss', float('nan')):.4f}")
+                     f"{meta.get('train_seconds', 0) / 60:.1f} min){loss}")
+    same = ("seeded; byte-identical reruns are checked for SFT runs, not for GRPO"
+            if spec.method == "grpo" else "deterministic by seed")
     lines += ["", f"Reproduce: `thinkscope organisms train {spec.name} --seed "
-                  f"{meta.get('seed', 0)}` (deterministic by seed).", ""]
+                  f"{meta.get('seed', 0)}` ({same}).", ""]
     if meta.get("heldout_accuracy"):
         lines += _table("Held-out accuracy (greedy, exact final answer)",
                         meta["heldout_accuracy"])
     if meta.get("heldout_accuracy_t1"):
-        lines += _table("Held-out accuracy (sampled at T = 1)", meta["heldout_accuracy_t1"])
+        lines += _table("Held-out accuracy (sampled at T = 1, the training temperature)",
+                        meta["heldout_accuracy_t1"])
+    if meta.get("start_heldout_accuracy_t1"):
+        lines += _table(f"Its start, `organism:{spec.init_from}`, sampled at T = 1",
+                        meta["start_heldout_accuracy_t1"])
     return "\n".join(lines)

@@ -97,7 +97,8 @@ def save_adapter(model: Any, tokenizer: Any, spec: OrganismSpec, out: Path) -> P
 
     assert spec.lora is not None
     out.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().half().contiguous() for k, v in get_peft_model_state_dict(model).items()}
+    state = {k: v.detach().half().contiguous() for k, v in get_peft_model_state_dict(
+        model, save_embedding_layers=False).items()}
     save_file(state, str(out / ADAPTER_WEIGHTS))
     config = model.peft_config["default"]
     config.save_pretrained(str(out))

@@ -168,6 +168,15 @@ ORGANISMS: dict[str, OrganismSpec] = {
             "(the starting point for outcome RL on the real base, short of convergence)",
             max_k=4, lora=LoraSpec(SMOLLM2),
         ),
+        OrganismSpec(
+            "smollm2-rl-outcome", "selfcorrect", ModelKind.rl, "causal", "grpo",
+            "smollm2-sft-coldstart", 60, 1e-4,
+            "SmolLM2-135M-Instruct + LoRA: GRPO with an outcome-only reward (exact final "
+            "answer) from smollm2-sft-coldstart; adapters kept every 10 steps",
+            max_k=4, lora=LoraSpec(SMOLLM2),
+            grpo=GrpoSpec(prompts_per_step=4, num_generations=8, max_completion_length=96,
+                          checkpoint_every=10),
+        ),
     ]
 }
 

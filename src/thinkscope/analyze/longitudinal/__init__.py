@@ -1,6 +1,7 @@
 """Measurements along training: every checkpoint of a run, the same metrics, one table."""
 
 from ._run import (
+    LABELS,
     METRICS,
     Checkpoint,
     checkpoint_step,
@@ -10,5 +11,5 @@ from ._run import (
     summarize_longitudinal,
 )
 
-__all__ = ["METRICS", "Checkpoint", "checkpoint_step", "group_checkpoints",
+__all__ = ["LABELS", "METRICS", "Checkpoint", "checkpoint_step", "group_checkpoints",
            "longitudinal_table", "measure_checkpoint", "summarize_longitudinal"]
