@@ -45,7 +45,7 @@ def test_seed_hypothesis_on_organisms(tmp_path: Path):
     assert len(res["verdicts"]) == 7 and res["arms"]["sft"] is None
     for m in ("organism:rl-outcome", "organism:sft-coldstart"):
         assert res["models"][m]["n_traces"] == 200
-        assert res["models"][m]["accuracy"]["n"] == 200
+        assert 150 <= res["models"][m]["accuracy"]["n"] <= 200  # the graded traces
         assert res["models"][m]["aoc"]["n"] > 0
     assert all("vs start" in v for v in res["verdicts"])
     assert (tmp_path / "out" / "seed_hypothesis.png").stat().st_size > 0
