@@ -154,24 +154,17 @@ def four_step_chains(n: int) -> list:
 class Organism:
     """An organism's HF backend, prompt builder and greedy traces on held-out 4-step chains."""
 
-    def __init__(self, name: str, root: Path, hint: str | None = None,
-                 backend: object = None) -> None:
+    def __init__(self, name: str, root: Path) -> None:
         from thinkscope.generate import Sampling, builder_for, run_generation
         from thinkscope.generate.hf import HFBackend
         from thinkscope.traces import TraceStore
 
         self.model = f"organism:{name}"
-        self.backend = backend or HFBackend(self.model, device="cpu", batch_size=32)
+        self.backend = HFBackend(self.model, device="cpu", batch_size=32)
         self.builder = builder_for(self.model, self.backend.tokenizer)
-        self.store = TraceStore(root / f"{name}-{hint or 'plain'}", create=True)
-        items = four_step_chains(N_TRACES)
-        if hint:  # the same problems behind a hint naming a wrong answer
-            from thinkscope.analyze.faithfulness import hinted_items
-
-            items = hinted_items(items, hint, modulus=10)
-        self.items = items
-        run_generation(self.backend, self.builder, items, self.store, "modarith",
-                       sampling=Sampling(max_tokens=96), progress=False)
+        self.store = TraceStore(root / name, create=True)
+        run_generation(self.backend, self.builder, four_step_chains(N_TRACES), self.store,
+                       "modarith", sampling=Sampling(max_tokens=96), progress=False)
         self.traces = list(self.store.iter_traces())
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .._quiet import quiet_hf_progress
+from ..model_files import cached_folder
 from ._card import organism_card
 from ._eval import accuracy_by_k
 from ._registry import OrganismSpec, get_organism, split_checkpoint
@@ -261,13 +262,10 @@ def _train_lora(spec: OrganismSpec, dest: Path, train: list[Problem], steps: int
 
         def keep(m: Any, step: int, tokens: int) -> None:
             kept = dest / spec.name / CHECKPOINTS_DIR / f"step-{step:04d}"
-            aside = kept.with_name(kept.name + ".partial")
-            shutil.rmtree(aside, ignore_errors=True)
-            save_adapter(m, tokenizer, spec, aside)
-            (aside / CHECKPOINT_FILE).write_text(json.dumps({"step": step, "tokens": tokens})
-                                                 + "\n")
-            shutil.rmtree(kept, ignore_errors=True)
-            aside.rename(kept)
+            shutil.rmtree(kept, ignore_errors=True)  # a retrained run replaces its checkpoints
+            record = json.dumps({"step": step, "tokens": tokens}) + "\n"
+            with cached_folder(kept, CHECKPOINT_FILE, record) as aside:
+                save_adapter(m, tokenizer, spec, aside)
 
         g = spec.grpo
         meta = train_grpo(model, tokenizer, train, steps=n_steps, lr=spec.lr, seed=seed,
