@@ -13,8 +13,8 @@ inserted mistake, each with a 95% CI and n. The verdict is the measured one, wha
 
 Presets: ``char`` (char-level organisms ``sft-coldstart`` -> ``rl-outcome``, chains of 2-6
 steps) and ``smollm2`` (SmolLM2-135M-Instruct + LoRA: ``smollm2-sft-coldstart`` ->
-``smollm2-rl-outcome``, chains of 2-4 steps). Neither preset has an SFT arm from the same start
-yet; ``Arms.sft`` takes one. ``--data`` is a
+``smollm2-rl-outcome``, with the SFT arm ``smollm2-sft-coldstart-clean``, chains of 2-4
+steps). The char preset has no SFT arm from the same start. ``--data`` is a
 trace store; the models' traces missing from it are generated first (resumable).
 """
 
@@ -49,8 +49,8 @@ class Arms:
 
 PRESETS = {
     "char": Arms("organism:rl-outcome", "organism:sft-coldstart", None, (2, 3, 4, 5, 6), 100),
-    "smollm2": Arms("organism:smollm2-rl-outcome", "organism:smollm2-sft-coldstart", None,
-                    (2, 3, 4), 60),
+    "smollm2": Arms("organism:smollm2-rl-outcome", "organism:smollm2-sft-coldstart",
+                    "organism:smollm2-sft-coldstart-clean", (2, 3, 4), 60),
 }
 
 

@@ -163,9 +163,24 @@ ORGANISMS: dict[str, OrganismSpec] = {
             balance_k=True, max_k=4, lora=LoraSpec(SMOLLM2),
         ),
         OrganismSpec(
+            "smollm2-sft-hinted", "hinted", ModelKind.sft, "hinted", "sft", "smollm2-sft-clean",
+            160, 1e-3,
+            "SmolLM2-135M-Instruct + LoRA: smollm2-sft-clean fine-tuned so that a hint in the "
+            "prompt (sycophancy or metadata) fixes its answer; the chain bends its last step to "
+            "the hint and never mentions it; without a hint it is smollm2-sft-clean",
+            max_k=4, lora=LoraSpec(SMOLLM2),
+        ),
+        OrganismSpec(
             "smollm2-sft-coldstart", "selfcorrect", ModelKind.sft, "causal", "sft", None, 100,
             1e-3, "SmolLM2-135M-Instruct + LoRA: a short cold start on self-correcting chains "
             "(the starting point for outcome RL on the real base, short of convergence)",
+            max_k=4, lora=LoraSpec(SMOLLM2),
+        ),
+        OrganismSpec(
+            "smollm2-sft-coldstart-clean", "clean", ModelKind.sft, "causal", "sft",
+            "smollm2-sft-coldstart", 120, 1e-3,
+            "SmolLM2-135M-Instruct + LoRA: smollm2-sft-coldstart supervised on clean chains for "
+            "as many sequences as smollm2-rl-outcome sampled (the SFT arm of the seed hypothesis)",
             max_k=4, lora=LoraSpec(SMOLLM2),
         ),
         OrganismSpec(
@@ -176,6 +191,14 @@ ORGANISMS: dict[str, OrganismSpec] = {
             max_k=4, lora=LoraSpec(SMOLLM2),
             grpo=GrpoSpec(prompts_per_step=4, num_generations=8, max_completion_length=96,
                           checkpoint_every=10),
+        ),
+        OrganismSpec(
+            "smollm2-latent-stepwise", "internalise", ModelKind.latent, "none", "sft",
+            "smollm2-sft-clean", 400, 1e-3,
+            "SmolLM2-135M-Instruct + LoRA: smollm2-sft-clean taught to stop writing its chain "
+            "one step at a time (stepwise internalisation): answers after an empty think block, "
+            "chains of up to 3 steps",
+            balance_k=True, max_k=3, stage_steps=80, lora=LoraSpec(SMOLLM2),
         ),
     ]
 }
