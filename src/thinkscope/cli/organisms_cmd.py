@@ -25,6 +25,7 @@ def list_organisms() -> None:
     is trained)."""
     from ..organisms import ORGANISMS, organism_metadata, stored_path
 
+    width = max(len(name) for name in ORGANISMS)
     for spec in ORGANISMS.values():
         try:
             stored_path(spec.name)
@@ -34,7 +35,7 @@ def list_organisms() -> None:
             state = f"acc {acc['accuracy']:.3f} (n={acc['n']})" if acc else "trained"
         except FileNotFoundError:
             state = "not trained"
-        typer.echo(f"organism:{spec.name:<26} {spec.base:<26} {spec.kind.value:<7} "
+        typer.echo(f"organism:{spec.name:<{width}} {spec.base:<26} {spec.kind.value:<7} "
                    f"cot={spec.cot:<10} {state:<22} {spec.description}")
 
 
@@ -109,6 +110,7 @@ def table() -> None:
               + " | k<=4 | all | train time |")
     typer.echo(header)
     typer.echo("|" + "---|" * (header.count("|") - 1))
+    width = max(len(name) for name in ORGANISMS)
     for spec in ORGANISMS.values():
         try:
             stored_path(spec.name)

@@ -177,6 +177,13 @@ ORGANISMS: dict[str, OrganismSpec] = {
             max_k=4, lora=LoraSpec(SMOLLM2),
         ),
         OrganismSpec(
+            "smollm2-sft-selfcorrect", "selfcorrect", ModelKind.sft, "causal", "sft",
+            "smollm2-sft-coldstart", 220, 1e-3,
+            "SmolLM2-135M-Instruct + LoRA: smollm2-sft-coldstart trained on to 320 steps of "
+            "chains where 30% of steps state a wrong result, then 'Wait, ' and the fix",
+            max_k=4, lora=LoraSpec(SMOLLM2),
+        ),
+        OrganismSpec(
             "smollm2-sft-coldstart-clean", "clean", ModelKind.sft, "causal", "sft",
             "smollm2-sft-coldstart", 120, 1e-3,
             "SmolLM2-135M-Instruct + LoRA: smollm2-sft-coldstart supervised on clean chains for "
@@ -191,14 +198,6 @@ ORGANISMS: dict[str, OrganismSpec] = {
             max_k=4, lora=LoraSpec(SMOLLM2),
             grpo=GrpoSpec(prompts_per_step=4, num_generations=8, max_completion_length=96,
                           checkpoint_every=10),
-        ),
-        OrganismSpec(
-            "smollm2-latent-stepwise", "internalise", ModelKind.latent, "none", "sft",
-            "smollm2-sft-clean", 400, 1e-3,
-            "SmolLM2-135M-Instruct + LoRA: smollm2-sft-clean taught to stop writing its chain "
-            "one step at a time (stepwise internalisation): answers after an empty think block, "
-            "chains of up to 3 steps",
-            balance_k=True, max_k=3, stage_steps=80, lora=LoraSpec(SMOLLM2),
         ),
     ]
 }
