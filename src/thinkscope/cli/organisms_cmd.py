@@ -110,7 +110,6 @@ def table() -> None:
               + " | k<=4 | all | train time |")
     typer.echo(header)
     typer.echo("|" + "---|" * (header.count("|") - 1))
-    width = max(len(name) for name in ORGANISMS)
     for spec in ORGANISMS.values():
         try:
             stored_path(spec.name)
