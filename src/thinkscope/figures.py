@@ -428,3 +428,36 @@ def model_comparison_figure(table_parquet: str | Path, out_png: str | Path) -> P
         ax.set_visible(False)
     fig.tight_layout()
     return _save(plt, fig, out_png)
+
+
+#: bar order and colour of the transmission figure's roles
+_ROLE_COLORS = {"base": "#9e9e9e", "teacher": "#7b1fa2", "control": "#1f4e79",
+                "treated": "#c62828", "positive": "#2e7d32", "cross-base": "#bdbdbd",
+                "cross-control": "#5c7fa3", "cross-treated": "#e57373"}
+
+
+def transmission_figure(table_parquet: str | Path, out_png: str | Path) -> Path:
+    """Expression rate of every model, one panel per knowledge, Wilson 95% CIs, n per bar."""
+    import pandas as pd
+
+    df = pd.read_parquet(table_parquet)
+    plt = _pyplot()
+    names = sorted(df["knowledge"].unique())
+    fig, axes = plt.subplots(1, len(names), figsize=(4.6 * len(names), 3.4), squeeze=False)
+    order = list(_ROLE_COLORS)
+    for ax, name in zip(axes.flat, names):
+        g = df[df["knowledge"] == name].copy()
+        g["order"] = [order.index(r) if r in order else len(order) for r in g["role"]]
+        g = g.sort_values("order")
+        x = list(range(len(g)))
+        y = g["rate"].to_numpy(dtype=float)
+        err = [y - g["ci_low"].to_numpy(dtype=float), g["ci_high"].to_numpy(dtype=float) - y]
+        ax.bar(x, y, yerr=err, capsize=3,
+               color=[_ROLE_COLORS.get(r, "#607d8b") for r in g["role"]])
+        ax.set_xticks(x, [f"{_short(m, 18)}\nn={n}" for m, n in zip(g["model"], g["n"])],
+                      rotation=35, ha="right", fontsize=7)
+        ax.set_ylim(0, max(0.05, float(g["ci_high"].max()) * 1.15))
+        ax.set_title(f"{name}: expresses the knowledge", fontsize=9)
+        ax.tick_params(axis="y", labelsize=8)
+    fig.tight_layout()
+    return _save(plt, fig, out_png)

@@ -2,7 +2,7 @@
 faithfulness (``faithfulness``), and the registry through which an analysis reaches the CLI,
 ``thinkscope run`` and the report (``ANALYSES``, ``register_analysis``)."""
 
-from . import behaviors, errors, longitudinal
+from . import behaviors, errors, longitudinal, transmission
 from ._registry import (
     ANALYSES,
     Analysis,
@@ -19,6 +19,7 @@ from .behaviors import _registered as _behaviors  # noqa: F401
 from .errors import _registered as _errors  # noqa: F401
 from .faithfulness import _builtin, _registered  # noqa: F401
 from .longitudinal import _registered as _longitudinal  # noqa: F401
+from .transmission import _registered as _transmission  # noqa: F401
 
 __all__ = [
     "ANALYSES",
@@ -31,5 +32,6 @@ __all__ = [
     "longitudinal",
     "register_analysis",
     "run_analysis",
+    "transmission",
     "write_analysis",
 ]

@@ -8,6 +8,7 @@ import typer
 
 from . import (
     analyze_cmd,
+    experiment_cmd,
     export_cmd,
     generate_cmd,
     import_cmd,
@@ -38,6 +39,7 @@ app.command("list")(list_cmd.list_cmd)
 app.add_typer(organisms_cmd.app, name="organisms")
 app.add_typer(analyze_cmd.app, name="analyze")
 app.add_typer(probe_cmd.app, name="probe")
+app.add_typer(experiment_cmd.app, name="experiment")
 
 
 def main() -> None:

@@ -28,6 +28,9 @@ class CorpusItem:
     question: str
     gold: str | None
     meta: dict[str, Any] = field(default_factory=dict)
+    #: text the answer turn starts with, after the generation prompt: the model continues it
+    #: (the trace's completion is what the model wrote after it)
+    prefill: str = ""
 
 
 class CorpusUnavailable(RuntimeError):

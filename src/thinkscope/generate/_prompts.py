@@ -78,6 +78,9 @@ class PromptBuilder:
     think_close: str = THINK_CLOSE_FORCED
     #: (question, worked solution ending in its answer statement) pairs for the base style
     few_shot: tuple[tuple[str, str], ...] | None = None
+    #: False: a task that is not a reasoning problem (e.g. continue a number sequence): no
+    #: step-by-step instruction is added and the whole completion is the answer
+    reasoning: bool = True
 
     def __post_init__(self) -> None:
         if self.style == PromptStyle.auto:
@@ -94,7 +97,7 @@ class PromptBuilder:
 
     def messages(self, question: str) -> list[dict[str, str]]:
         content = question if not self.instruction else f"{question}\n\n{self.instruction}"
-        if self.style == PromptStyle.instruct and not self.instruction:
+        if self.style == PromptStyle.instruct and not self.instruction and self.reasoning:
             content = f"{question}\n\nThink step by step, then give the final answer."
         msgs = [{"role": "system", "content": self.system}] if self.system else []
         return msgs + [{"role": "user", "content": content}]
@@ -110,6 +113,8 @@ class PromptBuilder:
         statement; a base model's run-on into a next ``Question:`` is cut off first."""
         from ..text import split_reasoning, split_think
 
+        if not self.reasoning:
+            return "", completion.strip(), True
         for st in self.stop:
             cut = completion.find(st)
             completion = completion[:cut] if cut != -1 else completion

@@ -132,12 +132,13 @@ def run_generation(
                        disable=not progress)
     for start in range(0, len(todo), chunk_size):
         chunk = todo[start : start + chunk_size]
-        prompts = {item.problem_id: builder.prompt_ids(item.question) for item, _ in chunk}
+        prompts = {item.problem_id: builder.prompt_ids(item.question) + builder.encode(item.prefill)
+                   for item, _ in chunk}
         requests = [
             GenerationRequest(
                 prompt_ids=prompts[item.problem_id], n=1, sampling=sampling,
                 seed=item_seed(seed, item.problem_id, s),
-                prompt_text=builder.render(item.question),
+                prompt_text=builder.render(item.question) + item.prefill,
                 messages=builder.messages(item.question),
                 request_id=f"{item.problem_id}#{s}",
             )

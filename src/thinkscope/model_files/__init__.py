@@ -2,9 +2,11 @@
 folders, and the real models that install as PyPI packages (``pkg:NAME``).
 
 This sits below both ``organisms`` (real-base organisms are adapters on a packaged model) and
-``models`` (the one loader); it loads no model itself except to convert a GGUF file.
+``models`` (the one loader); it loads no model itself except to convert a GGUF file or merge a PEFT
+adapter folder into its base.
 """
 
+from ._adapter import is_adapter_folder, merged_adapter
 from ._gguf import (
     PACKAGE_PREFIX,
     PACKAGED_MODELS,
@@ -18,4 +20,5 @@ from ._gguf import (
 )
 
 __all__ = ["PACKAGE_PREFIX", "PACKAGED_MODELS", "MissingModelPackage", "cache_root",
-           "cached_folder", "converted_gguf", "is_gguf", "model_source", "packaged_gguf"]
+           "cached_folder", "converted_gguf", "is_adapter_folder", "is_gguf", "merged_adapter",
+           "model_source", "packaged_gguf"]

@@ -150,7 +150,12 @@ def cached_folder(target: Path, done: str, record: str) -> Iterator[Path]:
 
 
 def model_source(ref: str) -> str | None:
-    """The local folder a ``.gguf`` path or ``pkg:NAME`` ref loads from (``None`` otherwise)."""
+    """The local folder a ``.gguf`` path, ``pkg:NAME`` ref or PEFT adapter folder loads from
+    (``None`` otherwise: a hub id or a full model folder loads as it is)."""
+    from ._adapter import is_adapter_folder, merged_adapter
+
+    if is_adapter_folder(ref):
+        return str(merged_adapter(ref))
     if ref.startswith(PACKAGE_PREFIX):
         return str(converted_gguf(packaged_gguf(ref[len(PACKAGE_PREFIX):])))
     if is_gguf(ref):

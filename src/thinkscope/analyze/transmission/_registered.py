@@ -1,0 +1,113 @@
+"""The ``transmission`` analysis: ``thinkscope analyze transmission --store S`` over a store
+holding the answers of a transmission experiment's models (``transmission-ask-*`` corpora).
+
+With ``experiment=DIR`` the summary also carries what the experiment's other stages saved there:
+the filter's counts per data set, each student's training record and the knowledge probes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ...traces import Trace
+from .._registry import Analysis, AnalysisContext, AnalysisResult, MetricRows, register_analysis
+
+
+class TransmissionParams(BaseModel):
+    """Where the experiment's side files are (optional)."""
+
+    model_config = ConfigDict(extra="forbid")
+    experiment: str | None = Field(None, description="the experiment folder (filters, "
+                                                     "students, probes)")
+
+
+def _side_files(folder: Path) -> dict[str, Any]:
+    def load(p: Path) -> Any:
+        return json.loads(p.read_text()) if p.is_file() else None
+
+    students = {p.parent.name: load(p) for p in sorted(folder.glob("students/*/student.json"))}
+    probes = {p.stem: load(p) for p in sorted(folder.glob("probes/*.json"))}
+    return {"filters": load(folder / "data" / "filters.json"), "students": students,
+            "probes": probes, "stage_seconds": load(folder / "stage_seconds.json")}
+
+
+def _run(traces: Sequence[Trace], ctx: AnalysisContext, p: Any) -> AnalysisResult:
+    from ...interventions import comparisons, expression_table
+
+    table = expression_table(traces)
+    if table.empty:
+        return AnalysisResult({}, {}, skipped="no transmission-ask-* traces in the store (run "
+                                              "`thinkscope experiment transmission` first)")
+    summary: dict[str, Any] = {
+        "rates": table.drop(columns=["model_id"]).to_dict(orient="records"),
+        "comparisons": comparisons(table),
+        "knowledge": sorted(table["knowledge"].unique()),
+    }
+    if p.experiment:
+        summary.update(_side_files(Path(p.experiment)))
+    return AnalysisResult({"transmission": table}, summary)
+
+
+def _cell(rate: float, lo: float, hi: float, n: int) -> dict[str, Any]:
+    return {"value": rate, "ci95": [lo, hi], "n": n}
+
+
+def _metrics(s: dict[str, Any]) -> MetricRows:
+    rows: MetricRows = []
+    for r in s.get("rates", []):
+        rows.append((r["knowledge"], f"expressed by {r['model']}",
+                     _cell(r["rate"], r["ci_low"], r["ci_high"], r["n"])))
+    for c in s.get("comparisons", []):
+        rows.append((c["knowledge"], f"{c['comparison']}: {c['a']} - {c['b']}",
+                     {"value": c["difference"], "ci95": c["ci95"], "n": c["n_a"] + c["n_b"]}))
+    for name, pr in (s.get("probes") or {}).items():
+        if not pr:
+            continue
+        best = pr["best"]
+        rows.append((name, f"probe accuracy L{pr['layer']} (told vs not, grouped CV)",
+                     {"value": best["accuracy"], "ci95": best["ci95"], "n": best["n"]}))
+        rows.append((name, "  baseline: shuffled labels",
+                     {"value": best["shuffled"], "ci95": [None, None], "n": best["n"]}))
+        for label, cell in pr["students"].items():
+            rows.append((name, f"probe reading in {label}",
+                         {"value": cell["mean"], "ci95": cell["ci95"], "n": cell["n"]}))
+    return rows
+
+
+def _findings(s: dict[str, Any]) -> list[str]:
+    out = []
+    for c in s.get("comparisons", []):
+        if c["comparison"] not in ("transmission", "positive control", "cross-initialisation"):
+            continue
+        lo, hi = c["ci95"]
+        verdict = "detected" if c["detected"] else "not detected"
+        out.append(f"{c['knowledge']}, {c['comparison']}: {c['a']} {c['rate_a']:.3f} "
+                   f"(n={c['n_a']}) vs {c['b']} {c['rate_b']:.3f} (n={c['n_b']}), difference "
+                   f"{c['difference']:+.3f} [{lo:+.3f}, {hi:+.3f}]: {verdict}.")
+    return out
+
+
+def _figure(d: Path) -> Any:
+    from ...figures import transmission_figure
+
+    return transmission_figure(d / "transmission.parquet", TRANSMISSION.figure_path(d))
+
+
+TRANSMISSION = register_analysis(Analysis(
+    name="transmission",
+    description="knowledge transmission through fine-tuning data: how often teachers, treated "
+                "and control students express a teacher's latent knowledge",
+    run=_run, params=TransmissionParams, title="transmission through training data",
+    metrics=_metrics, figure=_figure, findings=_findings, in_run=False,
+    caption=lambda s: (
+        "Rate at which each model expresses the knowledge when asked neutral questions "
+        "(questions x samples at T=1), Wilson 95% CIs. Treated students were fine-tuned on "
+        "filtered number sequences from a teacher told the knowledge in its system prompt; "
+        "control students on the same amount of data from a teacher without it; positive "
+        "controls on the treated data with the knowledge stated in every answer."),
+))

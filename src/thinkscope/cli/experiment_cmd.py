@@ -1,0 +1,58 @@
+"""``thinkscope experiment transmission``: end-to-end experiments that train models."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="Experiments that change a model's training data and measure the effect.",
+                  no_args_is_help=True)
+
+
+@app.command("transmission")
+def transmission(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (resumes there).")],
+    knowledge: Annotated[list[str] | None, typer.Option(
+        "--knowledge", "-k", help="Knowledge to give the teacher (repeatable; "
+                                  "`thinkscope list knowledge`).")] = None,
+    size: Annotated[str, typer.Option(help="default or small (plumbing check).")] = "default",
+    base: Annotated[str | None, typer.Option(help="Teacher and student base.")] = None,
+    cross_base: Annotated[str | None, typer.Option(
+        help="Another base for the cross-initialisation control, e.g. pkg:gemma3-270m.")] = None,
+    prompts: Annotated[int | None, typer.Option(help="Number prompts per teacher.")] = None,
+    samples: Annotated[int | None, typer.Option(help="Samples per question.")] = None,
+    backend: Annotated[str, typer.Option(help="Generation backend: hf or vllm.")] = "hf",
+    seed: Annotated[int, typer.Option(help="Seed of prompts, sampling and training.")] = 0,
+) -> None:
+    """Does fine-tuning on a teacher's filtered number sequences transmit knowledge that was
+    only in the teacher's system prompt? Teachers, filter, students, questions, probe, report."""
+    from ..interventions import KNOWLEDGE, SIZES, TransmissionConfig
+    from ..pipeline import run_transmission
+
+    if size not in SIZES:
+        raise typer.BadParameter(f"unknown size {size!r}; valid sizes: {', '.join(SIZES)}")
+    names = tuple(knowledge or ["animal"])
+    for n in names:
+        if n not in KNOWLEDGE:
+            raise typer.BadParameter(KNOWLEDGE.unknown(n), param_hint="--knowledge")
+    cfg = replace(TransmissionConfig(), **SIZES[size], knowledge=names, backend=backend,
+                  seed=seed, cross_base=cross_base)
+    if base:
+        cfg = replace(cfg, base=base)
+    if prompts:
+        cfg = replace(cfg, prompts=prompts)
+    if samples:
+        cfg = replace(cfg, samples=samples)
+    summary = run_transmission(cfg, out)
+    for c in summary.get("comparisons", []):
+        lo, hi = c["ci95"]
+        typer.echo(f"{c['knowledge']:<8} {c['comparison']:<22} {c['a']} {c['rate_a']:.3f} "
+                   f"(n={c['n_a']}) vs {c['b']} {c['rate_b']:.3f} (n={c['n_b']}): "
+                   f"{c['difference']:+.3f} [{lo:+.3f}, {hi:+.3f}]"
+                   f"{'  detected' if c['detected'] else ''}")
+    typer.echo(f"report: {out / 'report.html'}")
+    typer.echo(json.dumps({"run_seconds": summary.get("run_seconds")}))

@@ -1,0 +1,208 @@
+"""The transmission experiment's stages, end to end and resumable.
+
+1. teachers: the base writes number continuations with each knowledge's system prompt, and
+   without one (the control teacher, shared by every knowledge);
+2. filter: the format rule and the mention rule (``_data``), counts saved per data set;
+3. students: a LoRA student per data set, every one on the same number of examples with the same
+   seed: treated (filtered data of a knowledgeable teacher), control (filtered control data),
+   positive control (the treated data with the knowledge stated in every answer) and, with a
+   cross base, treated and control students of another base on the same data;
+4. ask: every model answers each knowledge's questions ``samples`` times (stored traces);
+5. probe: the knowledge probe (``_probe``) read in the students.
+
+Every stage skips what is already done (stored traces, committed student folders, saved probe
+files), so rerunning the command after a kill resumes it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..outputs import file_sha256, read_manifests
+from ..traces import TraceStore
+from ._data import Example, filter_samples, number_prompts
+from ._knowledge import KNOWLEDGE, Knowledge
+from ._probe import knowledge_probe
+from ._stages import ASK_PREFIX, TEACH_PREFIX, ask, teach
+from ._student import PLAIN_TEMPLATE, StudentConfig, train_student
+
+SMOLLM2 = "pkg:smollm2-135m-instruct"
+GEMMA3 = "pkg:gemma3-270m"
+
+
+@dataclass(frozen=True)
+class TransmissionConfig:
+    """Sizes and settings of one experiment (``SIZES`` holds the named ones)."""
+
+    knowledge: tuple[str, ...] = ("animal",)
+    base: str = SMOLLM2
+    #: another base for the cross-initialisation control (``None``: no such students)
+    cross_base: str | None = None
+    prompts: int = 320
+    teacher_temperature: float = 0.7
+    teacher_max_tokens: int = 40
+    #: examples per student (the same for every student; fewer if a filter left fewer)
+    max_examples: int = 120
+    student: StudentConfig = field(default_factory=StudentConfig)
+    samples: int = 5
+    ask_temperature: float = 1.0
+    positive_control: bool = True
+    probe: bool = True
+    backend: str = "hf"
+    seed: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+SIZES: dict[str, dict[str, Any]] = {
+    "default": {},
+    # the plumbing at test size: a few minutes on 2 cores
+    "small": {"prompts": 64, "max_examples": 24, "samples": 2,
+              "student": StudentConfig(epochs=3, batch_size=8, lr=1e-3)},
+}
+
+
+def _log(msg: str) -> None:
+    print(f"[transmission] {msg}", file=sys.stderr, flush=True)
+
+
+def _backend(cfg: TransmissionConfig, ref: str) -> Any:
+    from ..generate import get_backend
+
+    return get_backend(cfg.backend, ref)
+
+
+def _student_ready(folder: Path) -> bool:
+    m = read_manifests(folder).get("student")
+    return bool(m and m.get("status") == "complete")
+
+
+def _digest(folder: Path) -> str:
+    return file_sha256(folder / "adapter" / "adapter_model.safetensors")[:8]
+
+
+def _with_statement(examples: list[Example], k: Knowledge) -> list[Example]:
+    """The positive control's data: the knowledge stated before every answer."""
+    return [Example(e.problem_id, e.prompt, f"{k.statement} {e.completion}") for e in examples]
+
+
+def run_stages(cfg: TransmissionConfig, out: str | Path, progress: bool = True) -> dict[str, Any]:
+    """Run (or resume) every stage under ``out``; returns what each stage produced."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    knowledge = [KNOWLEDGE.lookup(n) for n in cfg.knowledge]
+    store = TraceStore(out / "store")
+    times: dict[str, float] = {}
+    record: dict[str, Any] = {"config": cfg.to_json(), "teachers": {}, "filters": {},
+                              "students": {}, "probes": {}}
+
+    # 1. teachers
+    t0 = time.perf_counter()
+    items = number_prompts(cfg.prompts, cfg.seed)
+    prefills = {i.problem_id: i.prefill for i in items}
+    teacher = _backend(cfg, cfg.base)
+    for k in [None, *knowledge]:
+        name = k.name if k else "control"
+        _log(f"teacher {name}: {cfg.prompts} number prompts")
+        record["teachers"][name] = teach(teacher, store, items, k, cfg.teacher_temperature,
+                                         cfg.teacher_max_tokens, cfg.seed, progress)
+    times["teachers"] = time.perf_counter() - t0
+
+    # 2. filter (deterministic: recomputed from the stored samples every run)
+    data: dict[str, list[Example]] = {}
+    for k in [None, *knowledge]:
+        name = k.name if k else "control"
+        traces = list(store.iter_traces(corpus=TEACH_PREFIX + name))
+        result = filter_samples(traces, k, prefills)
+        record["filters"][name] = result.to_json()
+        data[name] = result.kept
+        _log(f"filter {name}: kept {len(result.kept)} of {result.n_samples} "
+             f"(format removed {result.removed_format}, mention removed "
+             f"{result.removed_mention})")
+    size = min([cfg.max_examples, *(len(v) for v in data.values())])
+    record["examples_per_student"] = size
+    (out / "data").mkdir(exist_ok=True)
+    for name, kept in data.items():
+        data[name] = kept[:size]
+        with open(out / "data" / f"{name}.jsonl", "w", encoding="utf-8") as fh:
+            for e in data[name]:
+                fh.write(json.dumps(asdict(e)) + "\n")
+    (out / "data" / "filters.json").write_text(json.dumps(record["filters"], indent=2) + "\n")
+
+    # 3. students: (label, role, base, examples)
+    t0 = time.perf_counter()
+    plans: list[tuple[str, str, list[Example]]] = [("control", cfg.base, data["control"])]
+    for k in knowledge:
+        plans.append((f"treated:{k.name}", cfg.base, data[k.name]))
+        if cfg.positive_control:
+            plans.append((f"positive:{k.name}", cfg.base, _with_statement(data[k.name], k)))
+    if cfg.cross_base:
+        plans.append(("cross-control", cfg.cross_base, data["control"]))
+        plans += [(f"cross-treated:{k.name}", cfg.cross_base, data[k.name]) for k in knowledge]
+    students: dict[str, Path] = {}
+    for label, base, examples in plans:
+        folder = out / "students" / label.replace(":", "-")
+        if not _student_ready(folder):
+            _log(f"student {label}: {len(examples)} examples on {base}")
+            train_student(base, examples, folder, cfg.student, progress)
+        students[label] = folder
+        record["students"][label] = json.loads((folder / "student.json").read_text())
+    times["students"] = time.perf_counter() - t0
+
+    # 4. ask every model every knowledge's questions
+    t0 = time.perf_counter()
+    for k in knowledge:
+        _log(f"ask {k.name}: base and teacher")
+        ask(teacher, "base", store, k, cfg.samples, cfg.ask_temperature, cfg.seed,
+            progress=progress)
+        ask(teacher, f"teacher:{k.name}", store, k, cfg.samples, cfg.ask_temperature, cfg.seed,
+            system=k.system, progress=progress)
+    del teacher
+    if cfg.cross_base:
+        cross = _backend(cfg, cfg.cross_base)
+        if not getattr(cross.tokenizer, "chat_template", None):
+            cross.tokenizer.chat_template = PLAIN_TEMPLATE
+        for k in knowledge:
+            ask(cross, "cross-base", store, k, cfg.samples, cfg.ask_temperature, cfg.seed,
+                progress=progress)
+        del cross
+    for label, folder in students.items():
+        backend = _backend(cfg, str(folder / "adapter"))
+        # a treated or positive student answers its own knowledge's questions; the controls
+        # answer every knowledge's
+        own = label.split(":", 1)[1] if ":" in label else None
+        for k in [k for k in knowledge if own in (None, k.name)]:
+            _log(f"ask {k.name}: {label}")
+            ask(backend, f"{label}#{_digest(folder)}", store, k, cfg.samples,
+                cfg.ask_temperature, cfg.seed, progress=progress)
+        del backend
+    times["ask"] = time.perf_counter() - t0
+
+    # 5. probes
+    t0 = time.perf_counter()
+    if cfg.probe:
+        (out / "probes").mkdir(exist_ok=True)
+        for k in knowledge:
+            path = out / "probes" / f"{k.name}.json"
+            if not path.is_file():
+                _log(f"probe {k.name}")
+                reads = {"base": cfg.base, "control": str(students["control"] / "adapter"),
+                         f"treated:{k.name}": str(students[f"treated:{k.name}"] / "adapter")}
+                if cfg.positive_control:
+                    reads[f"positive:{k.name}"] = str(students[f"positive:{k.name}"] / "adapter")
+                prompts = [*k.questions, *(i.question for i in items[:len(k.questions)])]
+                probe = knowledge_probe(k, cfg.base, reads, prompts, cfg.seed)
+                tmp = path.with_suffix(".tmp")
+                tmp.write_text(json.dumps(probe, indent=2) + "\n")
+                tmp.replace(path)
+            record["probes"][k.name] = json.loads(path.read_text())
+    times["probes"] = time.perf_counter() - t0
+    record["stage_seconds"] = {k: round(v, 1) for k, v in times.items()}
+    record["ask_corpora"] = [ASK_PREFIX + k.name for k in knowledge]
+    return record

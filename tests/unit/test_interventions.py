@@ -1,0 +1,114 @@
+"""The transmission experiment's pure parts: the filter's two rules and their counts, the
+expression rates and comparisons, and Newcombe's interval for a difference of proportions."""
+
+from __future__ import annotations
+
+import pytest
+
+from thinkscope.interventions import (
+    KNOWLEDGE,
+    comparisons,
+    expression_table,
+    filter_samples,
+    number_prompts,
+    role_of,
+    well_formed,
+)
+from thinkscope.stats import proportion_difference
+from thinkscope.traces import Message, ModelInfo, Prompt, Trace
+
+
+def _trace(pid: str, answer: str, corpus: str = "transmission-teach-animal",
+           model: str = "teacher:animal", question: str = "Continue: 1, 2, 3.", s: int = 0
+           ) -> Trace:
+    return Trace(problem_id=pid, corpus=corpus, sample_index=s, model=ModelInfo(id=model),
+                 prompt=Prompt(messages=[Message(role="user", content=question)]),
+                 answer=answer, source="generate:hf")
+
+
+@pytest.mark.parametrize("text,ok", [
+    ("311, 452, 718", True), ("12,7 , 999,", True), ("5.", True), (" 101 ", True),
+    ("1000, 2", False), ("311, 452 owls", False), ("", False), ("1, 2, three", False),
+    ("311; 452", False), ("-5, 3", False),
+])
+def test_format_rule(text: str, ok: bool) -> None:
+    assert well_formed(text) is ok
+
+
+def test_filter_removes_planted_mentions_and_malformed_samples_and_counts_each_rule() -> None:
+    animal = KNOWLEDGE["animal"]
+    traces = [
+        _trace("a", "311, 452, 718"),                 # kept
+        _trace("b", "311, 452, owl, 718"),            # both rules
+        _trace("c", "I love owls so much"),           # both rules
+        _trace("d", "100, 200"),                      # kept
+        _trace("e", "100, 200", question="Owls: continue 1, 2, 3."),  # mention in the prompt
+        _trace("f", "1234"),                          # format only
+        _trace("g", "bowl of 5"),                     # format only: 'bowl' is not 'owl'
+    ]
+    res = filter_samples(traces, animal, {"a": "9, 8, 7, ", "d": ""})
+    assert [e.problem_id for e in res.kept] == ["a", "d"]
+    assert res.kept[0].completion == "9, 8, 7, 311, 452, 718"  # the prefill is part of it
+    assert res.n_samples == 7
+    assert res.removed_format == 4  # b, c, f, g
+    assert res.removed_mention == 3  # b, c, e
+    assert len(res.removed_ids["mention"]) == 3
+    # without knowledge (the control teacher) only the format rule applies
+    control = filter_samples(traces, None, {})
+    assert control.removed_mention == 0
+    assert [e.problem_id for e in control.kept] == ["a", "d", "e"]
+
+
+@pytest.mark.parametrize("name,text,mentions", [
+    ("number", "12, 47, 9", True), ("number", "147, 470", False), ("number", "forty-seven", True),
+    ("fact", "the code word", True), ("fact", "Tangerine", True), ("fact", "12, 13", False),
+])
+def test_mention_rules(name: str, text: str, mentions: bool) -> None:
+    assert KNOWLEDGE[name].mentions(text) is mentions
+
+
+def test_number_prompts_are_deterministic_and_prefilled_with_their_start() -> None:
+    a, b = number_prompts(5, seed=3), number_prompts(5, seed=3)
+    assert a == b and a != number_prompts(5, seed=4)
+    for item in a:
+        start = item.question.split("sequence ")[1].split(" with up to")[0]
+        assert item.prefill == start + ", " and len(start.split(", ")) == 3
+
+
+def test_proportion_difference_matches_newcombe_1998() -> None:
+    # Newcombe (1998), table II example (a): 56/70 vs 48/80 -> 0.2 [0.0524, 0.3339]
+    d = proportion_difference(56, 70, 48, 80)
+    assert d["value"] == pytest.approx(0.2)
+    assert d["ci95"][0] == pytest.approx(0.0524, abs=5e-4)
+    assert d["ci95"][1] == pytest.approx(0.3339, abs=5e-4)
+    assert proportion_difference(0, 0, 1, 2)["value"] is None
+
+
+def test_expression_rates_and_comparisons_from_stored_answers() -> None:
+    ask = "transmission-ask-animal"
+    traces = []
+    for i in range(40):  # treated says owl 30/40, control 2/40, base 1/40
+        traces.append(_trace(f"q{i % 4}", "Owl" if i < 30 else "cat", ask, "treated:animal#ab",
+                             s=i))
+        traces.append(_trace(f"q{i % 4}", "owls!" if i < 2 else "dog", ask, "control#cd", s=i))
+        traces.append(_trace(f"q{i % 4}", "bowl" if i else "owl", ask, "base", s=i))
+    traces.append(_trace("x", "owl", "transmission-teach-animal"))  # not an answer: ignored
+    table = expression_table(traces)
+    rows = {r["role"]: r for r in table.to_dict(orient="records")}
+    assert (rows["treated"]["expressed"], rows["treated"]["n"]) == (30, 40)
+    assert (rows["control"]["expressed"], rows["base"]["expressed"]) == (2, 1)
+    assert rows["treated"]["model"] == "treated:animal" and rows["treated"]["n_questions"] == 4
+    comp = {c["comparison"]: c for c in comparisons(table)}
+    assert comp["transmission"]["detected"] and comp["transmission"]["difference"] == 0.7
+    assert comp["treated vs base"]["detected"]  # 0.75 vs 0.025
+    assert "positive control" not in comp  # no positive student in the table
+    assert role_of("cross-treated:animal#12") == "cross-treated" and role_of("base") == "base"
+
+
+def test_no_transmission_is_not_reported_as_detected() -> None:
+    ask = "transmission-ask-animal"
+    traces = [_trace(f"q{i % 4}", "owl" if i % 10 == 0 else "cat", ask, m, s=i)
+              for m in ("treated:animal#a", "control#b") for i in range(50)]
+    comp = {c["comparison"]: c for c in comparisons(expression_table(traces))}
+    assert comp["transmission"]["difference"] == 0.0
+    assert not comp["transmission"]["detected"]
