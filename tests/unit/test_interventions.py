@@ -112,3 +112,38 @@ def test_no_transmission_is_not_reported_as_detected() -> None:
     comp = {c["comparison"]: c for c in comparisons(expression_table(traces))}
     assert comp["transmission"]["difference"] == 0.0
     assert not comp["transmission"]["detected"]
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--size", "huge"], "unknown size 'huge'"),
+    (["-k", "colour"], "unknown knowledge 'colour'; valid knowledge: animal, number, fact"),
+])
+def test_experiment_command_rejects_bad_options_in_one_line(tmp_path, args, message) -> None:
+    from typer.testing import CliRunner
+
+    from thinkscope.cli import app
+
+    res = CliRunner().invoke(app, ["experiment", "transmission", "--out", str(tmp_path), *args])
+    assert res.exit_code == 2
+    assert message in " ".join(res.output.split())
+    assert not any(tmp_path.iterdir())  # nothing was started
+
+
+def test_an_adapter_folder_is_a_model_reference_and_a_broken_one_says_what_is_missing(
+        tmp_path) -> None:
+    import json
+
+    from thinkscope.model_files import is_adapter_folder, merged_adapter, model_source
+
+    folder = tmp_path / "student"
+    folder.mkdir()
+    assert not is_adapter_folder(str(folder))
+    (folder / "adapter_config.json").write_text(json.dumps({"r": 16}))
+    assert is_adapter_folder(str(folder))
+    with pytest.raises(FileNotFoundError, match="without adapter weights"):
+        model_source(str(folder))
+    (folder / "adapter_model.safetensors").write_bytes(b"x")
+    with pytest.raises(ValueError, match="no base_model_name_or_path"):
+        merged_adapter(folder)
+    (folder / "config.json").write_text("{}")  # a full model folder is not an adapter
+    assert not is_adapter_folder(str(folder)) and model_source(str(folder)) is None

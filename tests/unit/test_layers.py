@@ -35,9 +35,11 @@ def test_the_import_linter_contract_is_kept():
 def test_list_prints_every_kind_with_descriptions():
     res = CliRunner().invoke(app, ["list"])
     assert res.exit_code == 0, res.output
-    for kind in ("importers:", "backends:", "corpora:", "detectors:", "probes:", "targets:"):
+    for kind in ("importers:", "backends:", "corpora:", "detectors:", "probes:", "targets:",
+                 "knowledge:"):
         assert kind in res.stdout
     assert "gsm8k" in res.stdout and "mass_mean" in res.stdout and "thought-anchors" in res.stdout
+    assert "My favorite animal is the owl." in res.stdout  # a knowledge entry
     one = CliRunner().invoke(app, ["list", "backends"])
     lines = one.stdout.strip().splitlines()
     assert [ln.split()[0] for ln in lines] == ["hf", "vllm", "openai"]

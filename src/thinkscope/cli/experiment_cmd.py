@@ -23,6 +23,9 @@ def transmission(
     base: Annotated[str | None, typer.Option(help="Teacher and student base.")] = None,
     cross_base: Annotated[str | None, typer.Option(
         help="Another base for the cross-initialisation control, e.g. pkg:gemma3-270m.")] = None,
+    cross_knowledge: Annotated[list[str] | None, typer.Option(
+        "--cross-knowledge", help="Only this knowledge gets cross-base students "
+                                  "(repeatable; default: all).")] = None,
     prompts: Annotated[int | None, typer.Option(help="Number prompts per teacher.")] = None,
     samples: Annotated[int | None, typer.Option(help="Samples per question.")] = None,
     backend: Annotated[str, typer.Option(help="Generation backend: hf or vllm.")] = "hf",
@@ -33,14 +36,16 @@ def transmission(
     from ..interventions import KNOWLEDGE, SIZES, TransmissionConfig
     from ..pipeline import run_transmission
 
-    if size not in SIZES:
-        raise typer.BadParameter(f"unknown size {size!r}; valid sizes: {', '.join(SIZES)}")
     names = tuple(knowledge or ["animal"])
-    for n in names:
-        if n not in KNOWLEDGE:
-            raise typer.BadParameter(KNOWLEDGE.unknown(n), param_hint="--knowledge")
+    errors = [f"--size: unknown size {size!r}; valid sizes: {', '.join(SIZES)}"] \
+        if size not in SIZES else []
+    errors += [f"--knowledge: {KNOWLEDGE.unknown(n)}" for n in names if n not in KNOWLEDGE]
+    if errors:
+        typer.echo(f"error: {errors[0]}", err=True)
+        raise typer.Exit(2)
     cfg = replace(TransmissionConfig(), **SIZES[size], knowledge=names, backend=backend,
-                  seed=seed, cross_base=cross_base)
+                  seed=seed, cross_base=cross_base,
+                  cross_knowledge=tuple(cross_knowledge) if cross_knowledge else None)
     if base:
         cfg = replace(cfg, base=base)
     if prompts:

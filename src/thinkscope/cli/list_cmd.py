@@ -10,8 +10,8 @@ import typer
 
 def list_cmd(
     kind: Annotated[str | None, typer.Argument(
-        help="analyses, importers, backends, corpora, detectors, probes or targets; "
-             "default: all.", show_default=False)] = None,
+        help="analyses, importers, backends, corpora, detectors, probes, targets or "
+             "knowledge; default: all.", show_default=False)] = None,
 ) -> None:
     """List what is registered (built in or from plugins) with one line each."""
     regs = all_registries()
@@ -31,7 +31,8 @@ def list_cmd(
 def all_registries() -> dict[str, Any]:
     """Every registry, after importing the packages that fill them (each entry imports its heavy
     modules only when used, so this stays fast)."""
-    from .. import analyze, generate, probing  # noqa: F401  (their imports fill the registries)
+    # their imports fill the registries
+    from .. import analyze, generate, interventions, probing  # noqa: F401
     from ..registry import REGISTRIES
     from ..traces import io  # noqa: F401
 

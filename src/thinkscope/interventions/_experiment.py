@@ -43,6 +43,9 @@ class TransmissionConfig:
     base: str = SMOLLM2
     #: another base for the cross-initialisation control (``None``: no such students)
     cross_base: str | None = None
+    #: the knowledge that gets cross-base students (``None``: all of ``knowledge``); a bigger
+    #: base costs more per student
+    cross_knowledge: tuple[str, ...] | None = None
     prompts: int = 320
     teacher_temperature: float = 0.7
     teacher_max_tokens: int = 40
@@ -144,7 +147,8 @@ def run_stages(cfg: TransmissionConfig, out: str | Path, progress: bool = True) 
             plans.append((f"positive:{k.name}", cfg.base, _with_statement(data[k.name], k)))
     if cfg.cross_base:
         plans.append(("cross-control", cfg.cross_base, data["control"]))
-        plans += [(f"cross-treated:{k.name}", cfg.cross_base, data[k.name]) for k in knowledge]
+        plans += [(f"cross-treated:{k.name}", cfg.cross_base, data[k.name]) for k in knowledge
+                  if cfg.cross_knowledge is None or k.name in cfg.cross_knowledge]
     students: dict[str, Path] = {}
     for label, base, examples in plans:
         folder = out / "students" / label.replace(":", "-")
@@ -169,15 +173,19 @@ def run_stages(cfg: TransmissionConfig, out: str | Path, progress: bool = True) 
         if not getattr(cross.tokenizer, "chat_template", None):
             cross.tokenizer.chat_template = PLAIN_TEMPLATE
         for k in knowledge:
-            ask(cross, "cross-base", store, k, cfg.samples, cfg.ask_temperature, cfg.seed,
-                progress=progress)
+            if cfg.cross_knowledge is None or k.name in cfg.cross_knowledge:
+                ask(cross, "cross-base", store, k, cfg.samples, cfg.ask_temperature, cfg.seed,
+                    progress=progress)
         del cross
     for label, folder in students.items():
         backend = _backend(cfg, str(folder / "adapter"))
         # a treated or positive student answers its own knowledge's questions; the controls
-        # answer every knowledge's
+        # answer every knowledge's (a cross control only where there are cross students)
         own = label.split(":", 1)[1] if ":" in label else None
         for k in [k for k in knowledge if own in (None, k.name)]:
+            if (label == "cross-control" and cfg.cross_knowledge is not None
+                    and k.name not in cfg.cross_knowledge):
+                continue
             _log(f"ask {k.name}: {label}")
             ask(backend, f"{label}#{_digest(folder)}", store, k, cfg.samples,
                 cfg.ask_temperature, cfg.seed, progress=progress)

@@ -38,7 +38,9 @@ def merged_adapter(folder: str | Path, progress: bool = True) -> Path:
     if not base:
         raise ValueError(f"{folder / ADAPTER_CONFIG}: no base_model_name_or_path")
     digest = file_sha256(weights)
-    target = cache_root() / "adapters" / f"{folder.name}-{digest[:16]}"
+    # an adapter saved as ``NAME/adapter`` is cached under NAME
+    label = folder.parent.name if folder.name == "adapter" else folder.name
+    target = cache_root() / "adapters" / f"{label}-{digest[:16]}"
     if (target / _DONE).is_file():
         return target
     import importlib.util
