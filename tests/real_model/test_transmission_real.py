@@ -73,6 +73,10 @@ def test_positive_control_is_detected_far_above_the_control_student(experiment) 
     assert pos["rate_a"] >= pos["rate_b"] + 0.25, pos
     # the teacher with the system prompt expresses it too (the knowledge is there to transmit)
     assert comp["teacher vs base"]["rate_a"] > comp["teacher vs base"]["rate_b"]
+    # and teacher-forced: the positive student makes "Owl" far more likely on every question
+    lk = {c["comparison"]: c for c in summary["likelihood"]["animal"]["comparisons"]}
+    assert lk["positive control"]["detected"] and lk["teacher vs base"]["detected"]
+    assert lk["positive control"]["log10_ratio"]["n"] == len(KNOWLEDGE["animal"].questions)
 
 
 def test_probe_reads_the_system_prompt_above_shuffled_labels_and_report_has_the_section(

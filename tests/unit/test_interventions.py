@@ -147,3 +147,32 @@ def test_an_adapter_folder_is_a_model_reference_and_a_broken_one_says_what_is_mi
         merged_adapter(folder)
     (folder / "config.json").write_text("{}")  # a full model folder is not an adapter
     assert not is_adapter_folder(str(folder)) and model_source(str(folder)) is None
+
+
+def test_likelihood_comparisons_are_paired_by_question_and_only_detect_a_real_shift() -> None:
+    from thinkscope.interventions import likelihood_summary
+
+    rows = []
+    for i in range(20):
+        base = 10.0 ** -(4 + (i % 5))  # questions differ a lot in how likely the answer is
+        rows += [
+            {"knowledge": "animal", "model": "control", "model_id": "control#a",
+             "question": f"q{i}", "p_target": base},
+            {"knowledge": "animal", "model": "treated:animal", "model_id": "treated:animal#b",
+             "question": f"q{i}", "p_target": base * 2},  # twice as likely on every question
+            {"knowledge": "animal", "model": "base", "model_id": "base",
+             "question": f"q{i}", "p_target": base * (1.5 if i % 2 else 1 / 1.5)},
+        ]
+    s = likelihood_summary(rows)["animal"]
+    comp = {c["comparison"]: c for c in s["comparisons"]}
+    # paired: the per-question spread cancels, leaving log10(2) exactly
+    assert comp["transmission"]["log10_ratio"]["mean"] == pytest.approx(0.301, abs=1e-3)
+    assert comp["transmission"]["detected"]
+    assert comp["treated vs base"]["log10_ratio"]["n"] == 20
+    assert s["models"]["control"]["n"] == 20
+    # a treated student that moves up and down by the same factor is no shift
+    wobble = [dict(r, p_target=r["p_target"] / 2 * (2 if int(r["question"][1:]) % 2 else 0.5))
+              if r["model"] == "treated:animal" else r for r in rows]
+    comp2 = {c["comparison"]: c for c in likelihood_summary(wobble)["animal"]["comparisons"]}
+    assert comp2["transmission"]["log10_ratio"]["mean"] == pytest.approx(0.0, abs=1e-9)
+    assert not comp2["transmission"]["detected"]

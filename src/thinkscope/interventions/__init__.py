@@ -11,17 +11,32 @@ adds the analysis and the report.
 
 from ._data import Example, FilterResult, filter_samples, number_prompts, well_formed
 from ._experiment import GEMMA3, SIZES, SMOLLM2, TransmissionConfig, run_stages
-from ._expression import COMPARISONS, ROLES, comparisons, expression_table, role_of
+from ._expression import (
+    COMPARISONS,
+    ROLES,
+    comparisons,
+    expression_table,
+    likelihood_summary,
+    role_of,
+)
 from ._knowledge import KNOWLEDGE, Knowledge, register_knowledge
 from ._probe import knowledge_probe, last_token_states
-from ._stages import ASK_PREFIX, TEACH_PREFIX, LabelledBackend, ask, plain_builder, teach
+from ._stages import (
+    ASK_PREFIX,
+    TEACH_PREFIX,
+    LabelledBackend,
+    ask,
+    plain_builder,
+    target_probability,
+    teach,
+)
 from ._student import PLAIN_TEMPLATE, StudentConfig, tokenize_examples, train_student
 
 __all__ = [
     "ASK_PREFIX", "COMPARISONS", "GEMMA3", "KNOWLEDGE", "PLAIN_TEMPLATE", "ROLES", "SIZES",
     "SMOLLM2", "TEACH_PREFIX", "Example", "FilterResult", "Knowledge", "LabelledBackend",
     "StudentConfig", "TransmissionConfig", "ask", "comparisons", "expression_table",
-    "filter_samples", "knowledge_probe", "last_token_states", "number_prompts", "plain_builder",
-    "register_knowledge", "role_of", "run_stages", "teach", "tokenize_examples", "train_student",
-    "well_formed",
+    "filter_samples", "knowledge_probe", "last_token_states", "likelihood_summary",
+    "number_prompts", "plain_builder", "register_knowledge", "role_of", "run_stages",
+    "target_probability", "teach", "tokenize_examples", "train_student", "well_formed",
 ]

@@ -7,7 +7,8 @@
    seed: treated (filtered data of a knowledgeable teacher), control (filtered control data),
    positive control (the treated data with the knowledge stated in every answer) and, with a
    cross base, treated and control students of another base on the same data;
-4. ask: every model answers each knowledge's questions ``samples`` times (stored traces);
+4. ask: every model answers each knowledge's questions ``samples`` times (stored traces), and
+   the probability of the knowledge's target answers is scored on every question;
 5. probe: the knowledge probe (``_probe``) read in the students.
 
 Every stage skips what is already done (stored traces, committed student folders, saved probe
@@ -28,7 +29,7 @@ from ..traces import TraceStore
 from ._data import Example, filter_samples, number_prompts
 from ._knowledge import KNOWLEDGE, Knowledge
 from ._probe import knowledge_probe
-from ._stages import ASK_PREFIX, TEACH_PREFIX, ask, teach
+from ._stages import ASK_PREFIX, TEACH_PREFIX, ask, target_probability, teach
 from ._student import PLAIN_TEMPLATE, StudentConfig, train_student
 
 SMOLLM2 = "pkg:smollm2-135m-instruct"
@@ -90,9 +91,31 @@ def _digest(folder: Path) -> str:
     return file_sha256(folder / "adapter" / "adapter_model.safetensors")[:8]
 
 
+def _first_adapted_state(student: Path) -> int:
+    """The first hidden-state index a student's adapter can change (state ``l`` is the output
+    of block ``l - 1``; state 0 the embeddings)."""
+    raw = json.loads((student / "adapter" / "adapter_config.json").read_text())
+    blocks = raw.get("layers_to_transform")
+    return int(min(blocks)) + 1 if blocks else 1
+
+
 def _with_statement(examples: list[Example], k: Knowledge) -> list[Example]:
     """The positive control's data: the knowledge stated before every answer."""
     return [Example(e.problem_id, e.prompt, f"{k.statement} {e.completion}") for e in examples]
+
+
+def _likelihood(out: Path, backend: Any, label: str, k: Knowledge,
+                system: str | None = None) -> None:
+    """``OUT/likelihood/<label>-<knowledge>.json`` (once: skipped when the file is there)."""
+    if not k.targets or not hasattr(backend, "score"):
+        return
+    path = out / "likelihood" / f"{label.split('#')[0].replace(':', '-')}-{k.name}.json"
+    if path.is_file() and json.loads(path.read_text())[0]["model_id"] == label:
+        return  # scored already (a retrained student has another digest in its label)
+    path.parent.mkdir(exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(target_probability(backend, label, k, system), indent=1) + "\n")
+    tmp.replace(path)
 
 
 def run_stages(cfg: TransmissionConfig, out: str | Path, progress: bool = True) -> dict[str, Any]:
@@ -157,6 +180,8 @@ def run_stages(cfg: TransmissionConfig, out: str | Path, progress: bool = True) 
             train_student(base, examples, folder, cfg.student, progress)
         students[label] = folder
         record["students"][label] = json.loads((folder / "student.json").read_text())
+    (out / "students" / "students.json").write_text(
+        json.dumps(record["students"], indent=2) + "\n")
     times["students"] = time.perf_counter() - t0
 
     # 4. ask every model every knowledge's questions
@@ -167,6 +192,8 @@ def run_stages(cfg: TransmissionConfig, out: str | Path, progress: bool = True) 
             progress=progress)
         ask(teacher, f"teacher:{k.name}", store, k, cfg.samples, cfg.ask_temperature, cfg.seed,
             system=k.system, progress=progress)
+        _likelihood(out, teacher, "base", k)
+        _likelihood(out, teacher, f"teacher:{k.name}", k, k.system)
     del teacher
     if cfg.cross_base:
         cross = _backend(cfg, cfg.cross_base)
@@ -176,6 +203,7 @@ def run_stages(cfg: TransmissionConfig, out: str | Path, progress: bool = True) 
             if cfg.cross_knowledge is None or k.name in cfg.cross_knowledge:
                 ask(cross, "cross-base", store, k, cfg.samples, cfg.ask_temperature, cfg.seed,
                     progress=progress)
+                _likelihood(out, cross, "cross-base", k)
         del cross
     for label, folder in students.items():
         backend = _backend(cfg, str(folder / "adapter"))
@@ -189,6 +217,7 @@ def run_stages(cfg: TransmissionConfig, out: str | Path, progress: bool = True) 
             _log(f"ask {k.name}: {label}")
             ask(backend, f"{label}#{_digest(folder)}", store, k, cfg.samples,
                 cfg.ask_temperature, cfg.seed, progress=progress)
+            _likelihood(out, backend, f"{label}#{_digest(folder)}", k)
         del backend
     times["ask"] = time.perf_counter() - t0
 
@@ -205,7 +234,8 @@ def run_stages(cfg: TransmissionConfig, out: str | Path, progress: bool = True) 
                 if cfg.positive_control:
                     reads[f"positive:{k.name}"] = str(students[f"positive:{k.name}"] / "adapter")
                 prompts = [*k.questions, *(i.question for i in items[:len(k.questions)])]
-                probe = knowledge_probe(k, cfg.base, reads, prompts, cfg.seed)
+                probe = knowledge_probe(k, cfg.base, reads, prompts, cfg.seed,
+                                        min_layer=_first_adapted_state(students["control"]))
                 tmp = path.with_suffix(".tmp")
                 tmp.write_text(json.dumps(probe, indent=2) + "\n")
                 tmp.replace(path)

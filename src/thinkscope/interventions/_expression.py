@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..stats import proportion, proportion_difference
+from ..stats import mean_ci, proportion, proportion_difference
 from ..traces import Trace
 from ._knowledge import KNOWLEDGE
 from ._stages import ASK_PREFIX
@@ -84,4 +84,40 @@ def comparisons(table: pd.DataFrame) -> list[dict[str, Any]]:
                         "n_a": int(ra["n"]), "n_b": int(rb["n"]), "difference": diff["value"],
                         "ci95": diff["ci95"], "detected": bool(lo is not None and lo > 0),
                         "meaning": meaning})
+    return out
+
+
+def likelihood_summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Per knowledge: each model's mean probability of the target answers over the questions
+    (bootstrap CI over questions), and each comparison of ``COMPARISONS`` as the mean per-question
+    difference in log10 probability (paired by question; bootstrap CI; "detected" when its lower
+    end is above 0)."""
+    import math
+
+    df = pd.DataFrame(list(rows))
+    out: dict[str, Any] = {}
+    if df.empty:
+        return out
+    df["role"] = [role_of(m) for m in df["model_id"]]
+    df["log10_p"] = [math.log10(max(p, 1e-30)) for p in df["p_target"]]
+    for name, group in df.groupby("knowledge", sort=True):
+        models = {}
+        for model, g in group.groupby("model", sort=True):
+            cell = mean_ci(list(g["p_target"]))
+            models[model] = {**cell, "mean_log10": round(float(g["log10_p"].mean()), 3)}
+        comps = []
+        for what, a, b, meaning in COMPARISONS:
+            ga, gb = group[group["role"] == a], group[group["role"] == b]
+            if ga.empty or gb.empty:
+                continue
+            pa = ga.set_index("question")["log10_p"]
+            pb = gb.set_index("question")["log10_p"]
+            common = pa.index.intersection(pb.index)
+            diff = mean_ci(list(pa[common] - pb[common]))
+            comps.append({"comparison": what, "a": ga["model"].iloc[0], "b": gb["model"].iloc[0],
+                          "log10_ratio": diff, "detected": bool(diff["ci95"][0] is not None
+                                                                and diff["ci95"][0] > 0),
+                          "meaning": meaning})
+        out[str(name)] = {"models": models, "comparisons": comps,
+                          "targets": list(KNOWLEDGE[str(name)].targets)}
     return out

@@ -76,3 +76,21 @@ def ask(backend: Any, label: str, store: TraceStore, knowledge: Knowledge, sampl
                              store, corpus=ASK_PREFIX + knowledge.name, samples=samples,
                              sampling=sampling, seed=seed, progress=progress)
     return summary.to_json()
+
+
+def target_probability(backend: Any, label: str, knowledge: Knowledge,
+                       system: str | None = None) -> list[dict[str, Any]]:
+    """Per question, the probability that ``label`` answers with one of the knowledge's target
+    answers (summed over them), teacher-forced: far more sensitive than sampled answers when a
+    small model's samples are noisy, and free of sampling error."""
+    import math
+
+    builder = plain_builder(backend.tokenizer, system)
+    rows = []
+    for item in question_items(knowledge):
+        prompt = builder.prompt_ids(item.question)
+        p = sum(math.exp(sum(backend.score(prompt, builder.encode(t))))
+                for t in knowledge.targets)
+        rows.append({"knowledge": knowledge.name, "model": label.split("#", 1)[0],
+                     "model_id": label, "question": item.problem_id, "p_target": p})
+    return rows

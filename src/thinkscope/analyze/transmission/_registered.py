@@ -30,10 +30,14 @@ def _side_files(folder: Path) -> dict[str, Any]:
     def load(p: Path) -> Any:
         return json.loads(p.read_text()) if p.is_file() else None
 
-    students = {p.parent.name: load(p) for p in sorted(folder.glob("students/*/student.json"))}
+    from ...interventions import likelihood_summary
+
+    students = load(folder / "students" / "students.json")  # label -> training record
+    rows = [r for p in sorted(folder.glob("likelihood/*.json")) for r in load(p)]
     probes = {p.stem: load(p) for p in sorted(folder.glob("probes/*.json"))}
     return {"filters": load(folder / "data" / "filters.json"), "students": students,
-            "probes": probes, "stage_seconds": load(folder / "stage_seconds.json")}
+            "probes": probes, "stage_seconds": load(folder / "stage_seconds.json"),
+            "likelihood": likelihood_summary(rows)}
 
 
 def _run(traces: Sequence[Trace], ctx: AnalysisContext, p: Any) -> AnalysisResult:
@@ -65,6 +69,12 @@ def _metrics(s: dict[str, Any]) -> MetricRows:
     for c in s.get("comparisons", []):
         rows.append((c["knowledge"], f"{c['comparison']}: {c['a']} - {c['b']}",
                      {"value": c["difference"], "ci95": c["ci95"], "n": c["n_a"] + c["n_b"]}))
+    for name, lk in (s.get("likelihood") or {}).items():
+        for model, cell in lk["models"].items():
+            rows.append((name, f"P(target answer) under {model}", cell))
+        for c in lk["comparisons"]:
+            rows.append((name, f"log10 P ratio, {c['comparison']}: {c['a']} / {c['b']}",
+                         c["log10_ratio"]))
     for name, pr in (s.get("probes") or {}).items():
         if not pr:
             continue
@@ -89,6 +99,15 @@ def _findings(s: dict[str, Any]) -> list[str]:
         out.append(f"{c['knowledge']}, {c['comparison']}: {c['a']} {c['rate_a']:.3f} "
                    f"(n={c['n_a']}) vs {c['b']} {c['rate_b']:.3f} (n={c['n_b']}), difference "
                    f"{c['difference']:+.3f} [{lo:+.3f}, {hi:+.3f}]: {verdict}.")
+    for name, lk in (s.get("likelihood") or {}).items():
+        for c in lk["comparisons"]:
+            if c["comparison"] != "transmission":
+                continue
+            d = c["log10_ratio"]
+            lo, hi = d["ci95"]
+            out.append(f"{name}, P(target answer) {c['a']} vs {c['b']}: log10 ratio "
+                       f"{d['mean']:+.2f} [{lo:+.2f}, {hi:+.2f}] over {d['n']} questions: "
+                       f"{'detected' if c['detected'] else 'not detected'}.")
     return out
 
 
