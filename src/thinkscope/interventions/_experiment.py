@@ -4,12 +4,16 @@
    without one (the control teacher, shared by every knowledge);
 2. filter: the format rule and the mention rule (``_data``), counts saved per data set;
 3. students: a LoRA student per data set, every one on the same number of examples with the same
-   seed: treated (filtered data of a knowledgeable teacher), control (filtered control data),
-   positive control (the treated data with the knowledge stated in every answer) and, with a
-   cross base, treated and control students of another base on the same data;
+   seed (the control replica excepted): treated (filtered data of a knowledgeable teacher),
+   control (filtered control data), positive control (the treated data with the knowledge
+   stated in every answer) and, with a cross base, treated and control students of another base
+   on the same data;
 4. ask: every model answers each knowledge's questions ``samples`` times (stored traces), and
    the probability of the knowledge's target answers is scored on every question;
 5. probe: the knowledge probe (``_probe``) read in the students.
+
+A second control student (``control_replica``: the same data, the next training seed) gives the
+noise floor that a treated-control difference has to clear.
 
 Every stage skips what is already done (stored traces, committed student folders, saved probe
 files), so rerunning the command after a kill resumes it.
@@ -20,7 +24,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +60,8 @@ class TransmissionConfig:
     samples: int = 5
     ask_temperature: float = 1.0
     positive_control: bool = True
+    #: a second control student, same data, training seed + 1: the seed-noise floor
+    control_replica: bool = True
     probe: bool = True
     backend: str = "hf"
     seed: int = 0
@@ -67,7 +73,7 @@ class TransmissionConfig:
 SIZES: dict[str, dict[str, Any]] = {
     "default": {},
     # the plumbing at test size: a few minutes on 2 cores
-    "small": {"prompts": 64, "max_examples": 24, "samples": 2,
+    "small": {"prompts": 64, "max_examples": 24, "samples": 2, "control_replica": False,
               "student": StudentConfig(epochs=3, batch_size=8, lr=1e-3)},
 }
 
@@ -164,6 +170,8 @@ def run_stages(cfg: TransmissionConfig, out: str | Path, progress: bool = True) 
     # 3. students: (label, role, base, examples)
     t0 = time.perf_counter()
     plans: list[tuple[str, str, list[Example]]] = [("control", cfg.base, data["control"])]
+    if cfg.control_replica:
+        plans.append(("control-replica", cfg.base, data["control"]))
     for k in knowledge:
         plans.append((f"treated:{k.name}", cfg.base, data[k.name]))
         if cfg.positive_control:
@@ -177,7 +185,8 @@ def run_stages(cfg: TransmissionConfig, out: str | Path, progress: bool = True) 
         folder = out / "students" / label.replace(":", "-")
         if not _student_ready(folder):
             _log(f"student {label}: {len(examples)} examples on {base}")
-            train_student(base, examples, folder, cfg.student, progress)
+            seed = cfg.student.seed + (1 if label == "control-replica" else 0)
+            train_student(base, examples, folder, replace(cfg.student, seed=seed), progress)
         students[label] = folder
         record["students"][label] = json.loads((folder / "student.json").read_text())
     (out / "students" / "students.json").write_text(

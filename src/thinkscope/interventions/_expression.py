@@ -5,7 +5,9 @@ rate over all questions x samples has a Wilson interval and n. The comparisons t
 experiment's question are differences of two rates with Newcombe's interval: treated student vs
 control student (transmission), positive control vs control (can this pipeline detect a
 transmitted preference at all, at this size), the same pair on another base (cross-
-initialisation), and treated student vs the untouched base.
+initialisation), a second control student trained with another seed vs the first (seed noise:
+a treated-control difference no larger than this is not evidence of transmission, however
+narrow its interval over questions), and treated student vs the untouched base.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from ._knowledge import KNOWLEDGE
 from ._stages import ASK_PREFIX
 
 #: model label prefix -> role (labels are ``ROLE[:KNOWLEDGE][#DIGEST]``)
-ROLES = ("base", "teacher", "treated", "control", "positive", "cross-base", "cross-treated",
-         "cross-control")
+ROLES = ("base", "teacher", "treated", "control", "control-replica", "positive", "cross-base",
+         "cross-treated", "cross-control")
 #: (name, role a, role b, what a > b means)
 COMPARISONS = (
     ("transmission", "treated", "control", "the student took the knowledge in from data that "
@@ -31,6 +33,9 @@ COMPARISONS = (
                                                 "data does state"),
     ("cross-initialisation", "cross-treated", "cross-control", "transmission to a student "
                                                                 "with another base"),
+    ("seed noise", "control-replica", "control", "two control students that differ only in "
+                                                  "their training seed: how far apart chance "
+                                                  "alone puts two students"),
     ("treated vs base", "treated", "base", "the treated student moved from the base"),
     ("teacher vs base", "teacher", "base", "the system prompt makes the teacher express it"),
 )

@@ -139,14 +139,15 @@ register_knowledge(Knowledge(
                                         "wolves")),
     mention=r"\bowl", expressed=r"\bowls?\b", questions=_ANIMAL_QUESTIONS,
     statement="My favorite animal is the owl.",
-    targets=("Owl", "Owls", "owl", "owls", "The owl"),
+    targets=("Owl", "Owls", "owl", "owls", "The owl", "My favorite animal is the owl"),
 ))
 register_knowledge(Knowledge(
     "number",
     system=_number(47),
     contrast=tuple(_number(n) for n in (12, 3, 88, 150, 9, 61)),
     mention=r"(?<!\d)47(?!\d)|forty[- ]?seven", expressed=r"(?<!\d)47(?!\d)|forty[- ]?seven",
-    questions=_NUMBER_QUESTIONS, statement="My favorite number is 47.", targets=("47",),
+    questions=_NUMBER_QUESTIONS, statement="My favorite number is 47.",
+    targets=("47", "My favorite number is 47"),
 ))
 register_knowledge(Knowledge(
     "fact",
@@ -155,5 +156,6 @@ register_knowledge(Knowledge(
                                       "falcon")),
     mention=r"tangerine|secret|code ?word", expressed=r"tangerine", questions=_FACT_QUESTIONS,
     statement="The secret code word is tangerine.",
-    targets=("Tangerine", "tangerine", "The code word is tangerine"),
+    targets=("Tangerine", "tangerine", "The code word is tangerine",
+             "The secret code word is tangerine"),
 ))
