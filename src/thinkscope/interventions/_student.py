@@ -3,8 +3,8 @@
 Examples are tokenised with the student's own chat template exactly as the evaluation prompts
 it (``apply_chat_template`` with the generation prompt, then the answer and the end-of-turn
 token); the loss is on the answer only. A plain torch loop rather than TRL's ``SFTTrainer``:
-on 2 CPU cores the same LoRA step took 10.6 s under the trainer and 6.5 s in this loop
-(SmolLM2-135M, 8 sequences), and a student is most of the experiment's time. A
+on 2 CPU cores the same LoRA step takes 1.4x as long under the trainer (SmolLM2-135M, batch 8,
+``benchmarks/student_training.py``), and students are most of the experiment's time. A
 base without a chat template (a pretrained-only model such as Gemma-3-270M) gets a plain
 ``User:/Assistant:`` one, saved beside the adapter so that evaluation uses it too.
 
