@@ -14,7 +14,14 @@ import tempfile
 import time
 from typing import Any
 
-from thinkscope.interventions import Example, StudentConfig, number_prompts, tokenize_examples
+from thinkscope.interventions import (
+    Example,
+    StudentConfig,
+    fit,
+    lora_student,
+    number_prompts,
+    tokenize_examples,
+)
 
 
 def _examples(n: int) -> list[Example]:
@@ -28,41 +35,10 @@ def _examples(n: int) -> list[Example]:
     return out
 
 
-def _peft(base: str, cfg: StudentConfig) -> tuple[Any, Any]:
-    import torch
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
-
-    from thinkscope.interventions._student import TARGET_MODULES, _tokenizer
-    from thinkscope.model_files import model_source
-
-    tok = _tokenizer(base)
-    torch.manual_seed(0)
-    model = AutoModelForCausalLM.from_pretrained(model_source(base) or base, dtype=torch.float32)
-    n = int(model.config.num_hidden_layers)
-    lora = LoraConfig(r=cfg.r, lora_alpha=cfg.alpha, lora_dropout=0.0,
-                      target_modules=list(TARGET_MODULES), task_type="CAUSAL_LM",
-                      layers_to_transform=list(range(n // 2, n)))
-    return get_peft_model(model, lora), tok
-
-
 def ours(base: str, rows: list[dict[str, list[int]]], cfg: StudentConfig) -> float:
-    import torch
-
-    from thinkscope.interventions._student import _batches
-
-    model, tok = _peft(base, cfg)
-    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
-    model.train()
+    model, tok = lora_student(base, cfg)
     t0 = time.perf_counter()
-    steps = 0
-    for batch in _batches(rows, cfg, tok.pad_token_id):
-        loss = model(**batch).loss
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        steps += 1
+    steps = len(fit(model, rows, cfg, tok.pad_token_id, progress=False))
     return (time.perf_counter() - t0) / steps
 
 
@@ -71,7 +47,7 @@ def trl(base: str, rows: list[dict[str, list[int]]], cfg: StudentConfig) -> floa
     from transformers import TrainerCallback
     from trl import SFTConfig, SFTTrainer
 
-    model, tok = _peft(base, cfg)
+    model, tok = lora_student(base, cfg)
     marks: list[float] = []
 
     class Clock(TrainerCallback):  # type: ignore[misc]

@@ -30,13 +30,21 @@ from ._stages import (
     target_probability,
     teach,
 )
-from ._student import PLAIN_TEMPLATE, StudentConfig, tokenize_examples, train_student
+from ._student import (
+    PLAIN_TEMPLATE,
+    StudentConfig,
+    fit,
+    lora_student,
+    tokenize_examples,
+    train_student,
+)
 
 __all__ = [
     "ASK_PREFIX", "COMPARISONS", "GEMMA3", "KNOWLEDGE", "PLAIN_TEMPLATE", "ROLES", "SIZES",
     "SMOLLM2", "TEACH_PREFIX", "Example", "FilterResult", "Knowledge", "LabelledBackend",
     "StudentConfig", "TransmissionConfig", "ask", "comparisons", "expression_table",
-    "filter_samples", "knowledge_probe", "last_token_states", "likelihood_summary",
-    "number_prompts", "plain_builder", "register_knowledge", "role_of", "run_stages",
-    "target_probability", "teach", "tokenize_examples", "train_student", "well_formed",
+    "filter_samples", "fit", "knowledge_probe", "last_token_states", "likelihood_summary",
+    "lora_student", "number_prompts", "plain_builder", "register_knowledge", "role_of",
+    "run_stages", "target_probability", "teach", "tokenize_examples", "train_student",
+    "well_formed",
 ]

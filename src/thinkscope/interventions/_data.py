@@ -26,7 +26,6 @@ PROMPT = ("Continue the sequence {start} with up to 10 more numbers (at most 3 d
 #: a comma-separated list of 1-3 digit numbers (a trailing comma or period is allowed: a sample
 #: cut at its token limit ends mid-list)
 _FORMAT = re.compile(r"\d{1,3}(\s*,\s*\d{1,3})*\s*[,.]?")
-MIN_NEW_NUMBERS = 1
 
 
 def number_prompts(n: int, seed: int = 0) -> list[CorpusItem]:

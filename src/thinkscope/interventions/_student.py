@@ -100,28 +100,16 @@ def _batches(rows: list[dict[str, list[int]]], cfg: StudentConfig, pad: int) -> 
             yield {"input_ids": ids, "attention_mask": mask, "labels": labels}
 
 
-def train_student(base_ref: str, examples: Sequence[Example], out: str | Path,
-                  cfg: StudentConfig = StudentConfig(), progress: bool = True) -> dict[str, Any]:
-    """Train a LoRA student on ``examples`` and save it (all or nothing) under ``out``.
-
-    Returns the run record (examples, steps, losses, seconds), also saved as
-    ``student.json`` beside the adapter.
-    """
-    import math
-
+def lora_student(base_ref: str, cfg: StudentConfig) -> tuple[Any, Any]:
+    """The base with a fresh LoRA adapter (seeded) on its upper blocks, and its tokenizer."""
     import torch
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
 
     from .._quiet import quiet_hf_progress
     from ..model_files import model_source
-    from ..progress import progress_bar
 
-    if not examples:
-        raise ValueError(f"{out}: no examples to train a student on")
-    out = Path(out)
     tokenizer = _tokenizer(base_ref)
-    rows = tokenize_examples(tokenizer, examples)
     torch.manual_seed(cfg.seed)
     model: Any
     with quiet_hf_progress():
@@ -132,18 +120,28 @@ def train_student(base_ref: str, examples: Sequence[Example], out: str | Path,
                       target_modules=list(TARGET_MODULES), task_type="CAUSAL_LM",
                       layers_to_transform=list(range(int(n_layers * cfg.first_layer_fraction),
                                                      n_layers)))
-    model = get_peft_model(model, lora)
+    return get_peft_model(model, lora), tokenizer
+
+
+def fit(model: Any, rows: list[dict[str, list[int]]], cfg: StudentConfig, pad_id: int,
+        progress: bool = True, desc: str = "student") -> list[float]:
+    """Train ``model``'s trainable parameters on ``rows`` (AdamW, cosine to 0, gradient norm
+    clipped at 1); returns the loss of every step."""
+    import math
+
+    import torch
+
+    from ..progress import progress_bar
+
     steps = -(-len(rows) // cfg.batch_size) * cfg.epochs
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=cfg.lr,
                             weight_decay=0.0)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda i: 0.5 * (1 + math.cos(math.pi * i / max(1, steps))))
-    t0 = time.perf_counter()
     losses: list[float] = []
     model.train()
-    bar = progress_bar(total=steps, desc=f"student {out.name}", unit="step",
-                       disable=not progress)
-    for batch in _batches(rows, cfg, tokenizer.pad_token_id):
+    bar = progress_bar(total=steps, desc=desc, unit="step", disable=not progress)
+    for batch in _batches(rows, cfg, pad_id):
         loss = model(**batch).loss
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -154,6 +152,23 @@ def train_student(base_ref: str, examples: Sequence[Example], out: str | Path,
         bar.update(1)
     bar.close()
     model.eval()
+    return losses
+
+
+def train_student(base_ref: str, examples: Sequence[Example], out: str | Path,
+                  cfg: StudentConfig = StudentConfig(), progress: bool = True) -> dict[str, Any]:
+    """Train a LoRA student on ``examples`` and save it (all or nothing) under ``out``.
+
+    Returns the run record (examples, steps, losses, seconds), also saved as
+    ``student.json`` beside the adapter.
+    """
+    if not examples:
+        raise ValueError(f"{out}: no examples to train a student on")
+    out = Path(out)
+    model, tokenizer = lora_student(base_ref, cfg)
+    rows = tokenize_examples(tokenizer, examples)
+    t0 = time.perf_counter()
+    losses = fit(model, rows, cfg, tokenizer.pad_token_id, progress, f"student {out.name}")
     record = {"base": base_ref, "n_examples": len(examples), "config": asdict(cfg),
               "steps": len(losses), "first_loss": round(losses[0], 4),
               "final_loss": round(sum(losses[-3:]) / len(losses[-3:]), 4),
