@@ -176,3 +176,101 @@ def test_likelihood_comparisons_are_paired_by_question_and_only_detect_a_real_sh
     comp2 = {c["comparison"]: c for c in likelihood_summary(wobble)["animal"]["comparisons"]}
     assert comp2["transmission"]["log10_ratio"]["mean"] == pytest.approx(0.0, abs=1e-9)
     assert not comp2["transmission"]["detected"]
+
+
+def _lk(model_id: str, q: int, p: float, decoys: list[float]) -> dict:
+    from thinkscope.interventions import parse_label
+
+    return {"knowledge": "animal", "model": model_id.split("#")[0], "model_id": model_id,
+            "question": f"q{q}", "p_target": p, "p_decoys": decoys,
+            "_role": parse_label(model_id)[0]}
+
+
+def test_specificity_tells_a_generic_shift_from_a_shift_towards_the_target() -> None:
+    """A student that grew likelier to name *any* animal (target and decoys x2) shifts the
+    target probability but not its margin over the decoys; one that grew to prefer the target
+    shifts both."""
+    from thinkscope.interventions import likelihood_summary
+
+    def rows(target_factor: float, decoy_factor: float) -> list[dict]:
+        out = []
+        for i in range(20):
+            base = 10.0 ** -(3 + i % 4)
+            decoys = [base * f for f in (0.5, 1.0, 2.0, 4.0)]
+            out += [_lk("control#a", i, base, decoys),
+                    _lk("treated:animal#b", i, base * target_factor,
+                        [d * decoy_factor for d in decoys])]
+        return out
+
+    generic = {c["comparison"]: c for c in likelihood_summary(rows(2, 2))["animal"]["comparisons"]}
+    assert generic["transmission"]["detected"] and not generic["transmission"]["specific"]
+    assert generic["transmission"]["margin_shift"]["mean"] == pytest.approx(0.0, abs=1e-9)
+    specific = {c["comparison"]: c
+                for c in likelihood_summary(rows(2, 1))["animal"]["comparisons"]}
+    assert specific["transmission"]["specific"]
+    assert specific["transmission"]["margin_shift"]["mean"] == pytest.approx(0.301, abs=1e-3)
+    s = likelihood_summary(rows(2, 1))["animal"]
+    assert s["decoys"] == ["Cat", "Dog", "Eagle", "Dolphin", "Lion", "Wolf"]
+    # rows scored before decoys existed still give the target comparison, and no margin
+    old = [{k: v for k, v in r.items() if k != "p_decoys"} for r in rows(2, 1)]
+    c = likelihood_summary(old)["animal"]["comparisons"][0]
+    assert c["detected"] and c["margin_shift"]["n"] == 0 and not c["specific"]
+
+
+def test_arms_of_several_students_are_compared_over_students_not_questions() -> None:
+    """Seed noise that moves whole students is invisible to the per-question interval of one
+    pair, and is what the over-students comparison carries."""
+    from thinkscope.interventions import likelihood_summary
+
+    shifts = {"treated:animal": [0.15, -0.1, 0.05], "control": [0.0, 0.2, -0.15]}
+    rows = []
+    for stem, per_seed in shifts.items():
+        for i, shift in enumerate(per_seed):
+            label = stem if i == 0 else f"{stem}@{i}"
+            rows += [_lk(f"{label}#{i}", q, 10.0 ** (-4 + shift), [1e-4]) for q in range(20)]
+    comp = {c["comparison"]: c for c in likelihood_summary(rows)["animal"]["comparisons"]}
+    # the first pair differs by exactly +0.15 on every question: a "detection" of one pair...
+    assert comp["transmission"]["log10_ratio"]["mean"] == pytest.approx(0.15, abs=1e-9)
+    assert comp["transmission"]["detected"]
+    # ...which the spread between students does not support
+    arms = comp["transmission (over students)"]
+    assert arms["unit"] == "students" and arms["log10_ratio"]["n"] == 6
+    assert arms["log10_ratio"]["mean"] == pytest.approx(0.05 / 3, abs=1e-4)
+    assert not arms["detected"]
+    # the first replica of the control arm is the seed-noise pair
+    assert comp["seed noise"]["a"] == "control@1"
+    assert comp["seed noise"]["log10_ratio"]["mean"] == pytest.approx(0.2, abs=1e-9)
+
+
+def test_welch_interval_of_a_difference_of_means() -> None:
+    import numpy as np
+    from scipy import stats as st
+
+    from thinkscope.stats import mean_difference
+
+    a, b = [0.31, 0.12, 0.25, 0.4], [0.05, 0.11, -0.02]
+    d = mean_difference(a, b)
+    va, vb = np.var(a, ddof=1) / 4, np.var(b, ddof=1) / 3
+    df = (va + vb) ** 2 / (va ** 2 / 3 + vb ** 2 / 2)  # Welch-Satterthwaite
+    half = st.t.ppf(0.975, df) * np.sqrt(va + vb)
+    diff = np.mean(a) - np.mean(b)
+    assert d["value"] == pytest.approx(diff, abs=1e-4) and d["n"] == [4, 3]
+    assert d["ci95"] == pytest.approx([diff - half, diff + half], abs=1e-4)
+    assert mean_difference([0.2], [0.1, 0.3])["ci95"] == [None, None]  # one unit: no interval
+
+
+def test_labels_folders_and_stale_students() -> None:
+    from thinkscope.interventions import expression_table, parse_label, student_folder
+
+    assert parse_label("treated:animal@2#ab") == ("treated", "animal", 2)
+    assert parse_label("control@1#cd") == ("control", None, 1)
+    assert parse_label("teacher:fact") == ("teacher", "fact", 0)
+    assert student_folder("treated:animal@1") == "treated-animal-s1"
+    assert student_folder("cross-control") == "cross-control"
+    ask = "transmission-ask-animal"
+    traces = [_trace("q0", "owl", ask, "control#old", s=0), _trace("q0", "cat", ask, "control#new",
+                                                                    s=0),
+              _trace("q0", "owl", ask, "base", s=0)]
+    table = expression_table(traces, {"control#new"})
+    assert sorted(table["model_id"]) == ["base", "control#new"]
+    assert len(expression_table(traces)) == 3  # without the index, nothing is dropped

@@ -28,6 +28,9 @@ def transmission(
                                   "(repeatable; default: all).")] = None,
     prompts: Annotated[int | None, typer.Option(help="Number prompts per teacher.")] = None,
     samples: Annotated[int | None, typer.Option(help="Samples per question.")] = None,
+    students_per_arm: Annotated[int | None, typer.Option(
+        help="Students per treated/control arm (training seeds seed, seed+1, ...); 2 or more "
+             "also compares the arms over students.")] = None,
     backend: Annotated[str, typer.Option(help="Generation backend: hf or vllm.")] = "hf",
     seed: Annotated[int, typer.Option(help="Seed of prompts, sampling and training.")] = 0,
 ) -> None:
@@ -40,6 +43,8 @@ def transmission(
     errors = [f"--size: unknown size {size!r}; valid sizes: {', '.join(SIZES)}"] \
         if size not in SIZES else []
     errors += [f"--knowledge: {KNOWLEDGE.unknown(n)}" for n in names if n not in KNOWLEDGE]
+    if students_per_arm is not None and students_per_arm < 1:
+        errors.append(f"--students-per-arm: must be 1 or more, got {students_per_arm}")
     if errors:
         typer.echo(f"error: {errors[0]}", err=True)
         raise typer.Exit(2)
@@ -52,6 +57,8 @@ def transmission(
         cfg = replace(cfg, prompts=prompts)
     if samples:
         cfg = replace(cfg, samples=samples)
+    if students_per_arm:
+        cfg = replace(cfg, students_per_arm=students_per_arm)
     summary = run_transmission(cfg, out)
     for c in summary.get("comparisons", []):
         lo, hi = c["ci95"]
@@ -59,5 +66,17 @@ def transmission(
                    f"(n={c['n_a']}) vs {c['b']} {c['rate_b']:.3f} (n={c['n_b']}): "
                    f"{c['difference']:+.3f} [{lo:+.3f}, {hi:+.3f}]"
                    f"{'  detected' if c['detected'] else ''}")
+    for name, lk in (summary.get("likelihood") or {}).items():
+        for c in lk["comparisons"]:
+            d, m = c["log10_ratio"], c.get("margin_shift") or {}
+            typer.echo(f"{name:<8} P(target) {c['comparison']:<22} {c['a']} / {c['b']}: log10 "
+                       f"{_cell(d)}; vs decoys {_cell(m)}")
     typer.echo(f"report: {out / 'report.html'}")
     typer.echo(json.dumps({"run_seconds": summary.get("run_seconds")}))
+
+
+def _cell(c: dict) -> str:
+    if c.get("mean") is None:
+        return "-"
+    lo, hi = c["ci95"]
+    return f"{c['mean']:+.3f} [{lo:+.3f}, {hi:+.3f}]" if lo is not None else f"{c['mean']:+.3f}"

@@ -10,13 +10,16 @@ adds the analysis and the report.
 """
 
 from ._data import Example, FilterResult, filter_samples, number_prompts, well_formed
-from ._experiment import GEMMA3, SIZES, SMOLLM2, TransmissionConfig, run_stages
+from ._experiment import GEMMA3, SIZES, SMOLLM2, TransmissionConfig, run_stages, student_folder
 from ._expression import (
+    ARM_COMPARISONS,
     COMPARISONS,
     ROLES,
     comparisons,
     expression_table,
+    likelihood_frame,
     likelihood_summary,
+    parse_label,
     role_of,
 )
 from ._knowledge import KNOWLEDGE, Knowledge, register_knowledge
@@ -40,11 +43,11 @@ from ._student import (
 )
 
 __all__ = [
-    "ASK_PREFIX", "COMPARISONS", "GEMMA3", "KNOWLEDGE", "PLAIN_TEMPLATE", "ROLES", "SIZES",
-    "SMOLLM2", "TEACH_PREFIX", "Example", "FilterResult", "Knowledge", "LabelledBackend",
-    "StudentConfig", "TransmissionConfig", "ask", "comparisons", "expression_table",
-    "filter_samples", "fit", "knowledge_probe", "last_token_states", "likelihood_summary",
-    "lora_student", "number_prompts", "plain_builder", "register_knowledge", "role_of",
-    "run_stages", "target_probability", "teach", "tokenize_examples", "train_student",
-    "well_formed",
+    "ARM_COMPARISONS", "ASK_PREFIX", "COMPARISONS", "GEMMA3", "KNOWLEDGE", "PLAIN_TEMPLATE",
+    "ROLES", "SIZES", "SMOLLM2", "TEACH_PREFIX", "Example", "FilterResult", "Knowledge",
+    "LabelledBackend", "StudentConfig", "TransmissionConfig", "ask", "comparisons",
+    "expression_table", "filter_samples", "fit", "knowledge_probe", "last_token_states",
+    "likelihood_frame", "likelihood_summary", "lora_student", "number_prompts", "parse_label",
+    "plain_builder", "register_knowledge", "role_of", "run_stages", "student_folder",
+    "target_probability", "teach", "tokenize_examples", "train_student", "well_formed",
 ]

@@ -3,8 +3,9 @@
 1. teachers: the base writes number continuations with each knowledge's system prompt, and
    without one (the control teacher, shared by every knowledge);
 2. filter: the format rule and the mention rule (``_data``), counts saved per data set;
-3. students: a LoRA student per data set, every one on the same number of examples with the same
-   seed (the control replica excepted): treated (filtered data of a knowledgeable teacher),
+3. students: a LoRA student per data set (``students_per_arm`` of each treated, control and
+   cross arm, with training seeds seed, seed+1, ...), every one on the same number of
+   examples: treated (filtered data of a knowledgeable teacher),
    control (filtered control data), positive control (the treated data with the knowledge
    stated in every answer) and, with a cross base, treated and control students of another base
    on the same data;
@@ -12,8 +13,8 @@
    the probability of the knowledge's target answers is scored on every question;
 5. probe: the knowledge probe (``_probe``) read in the students.
 
-A second control student (``control_replica``: the same data, the next training seed) gives the
-noise floor that a treated-control difference has to clear.
+With one student per arm, a second control student (``control@1``: the same data, the next
+training seed) gives the noise floor that a treated-control difference has to clear.
 
 Every stage skips what is already done (stored traces, committed student folders, saved probe
 files), so rerunning the command after a kill resumes it.
@@ -31,6 +32,7 @@ from typing import Any
 from ..outputs import file_sha256, read_manifests
 from ..traces import TraceStore
 from ._data import Example, filter_samples, number_prompts
+from ._expression import parse_label
 from ._knowledge import KNOWLEDGE, Knowledge
 from ._probe import knowledge_probe
 from ._stages import ASK_PREFIX, TEACH_PREFIX, ask, target_probability, teach
@@ -60,7 +62,11 @@ class TransmissionConfig:
     samples: int = 5
     ask_temperature: float = 1.0
     positive_control: bool = True
-    #: a second control student, same data, training seed + 1: the seed-noise floor
+    #: students per treated, control and cross arm: the same data, training seeds seed,
+    #: seed+1, ...; with 2 or more the arms are also compared over students (Welch)
+    students_per_arm: int = 1
+    #: with one student per arm, a second control student (``control@1``: the same data,
+    #: training seed + 1) as the seed-noise floor
     control_replica: bool = True
     probe: bool = True
     backend: str = "hf"
@@ -110,14 +116,22 @@ def _with_statement(examples: list[Example], k: Knowledge) -> list[Example]:
     return [Example(e.problem_id, e.prompt, f"{k.statement} {e.completion}") for e in examples]
 
 
+def student_folder(label: str) -> str:
+    """``treated:animal@1`` -> ``treated-animal-s1`` (a folder name on every file system)."""
+    stem, _, replica = label.partition("@")
+    return stem.replace(":", "-") + (f"-s{replica}" if replica else "")
+
+
 def _likelihood(out: Path, backend: Any, label: str, k: Knowledge,
                 system: str | None = None) -> None:
     """``OUT/likelihood/<label>-<knowledge>.json`` (once: skipped when the file is there)."""
     if not k.targets or not hasattr(backend, "score"):
         return
-    path = out / "likelihood" / f"{label.split('#')[0].replace(':', '-')}-{k.name}.json"
-    if path.is_file() and json.loads(path.read_text())[0]["model_id"] == label:
-        return  # scored already (a retrained student has another digest in its label)
+    path = out / "likelihood" / f"{student_folder(label.split('#')[0])}-{k.name}.json"
+    if path.is_file():
+        first = json.loads(path.read_text())[0]
+        if first["model_id"] == label and len(first.get("p_decoys", ())) == len(k.decoys):
+            return  # scored already (a retrained student has another digest in its label)
     path.parent.mkdir(exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(target_probability(backend, label, k, system), indent=1) + "\n")
@@ -167,28 +181,35 @@ def run_stages(cfg: TransmissionConfig, out: str | Path, progress: bool = True) 
                 fh.write(json.dumps(asdict(e)) + "\n")
     (out / "data" / "filters.json").write_text(json.dumps(record["filters"], indent=2) + "\n")
 
-    # 3. students: (label, role, base, examples)
+    # 3. students: (label, base, examples, seed offset); label@i is the arm's student i
     t0 = time.perf_counter()
-    plans: list[tuple[str, str, list[Example]]] = [("control", cfg.base, data["control"])]
-    if cfg.control_replica:
-        plans.append(("control-replica", cfg.base, data["control"]))
+    per_arm = max(1, cfg.students_per_arm)
+
+    def arm(label: str, base: str, examples: list[Example], count: int = per_arm,
+            ) -> list[tuple[str, str, list[Example], int]]:
+        return [(label if i == 0 else f"{label}@{i}", base, examples, i) for i in range(count)]
+
+    plans = arm("control", cfg.base, data["control"],
+                max(per_arm, 2 if cfg.control_replica else 1))
     for k in knowledge:
-        plans.append((f"treated:{k.name}", cfg.base, data[k.name]))
+        plans += arm(f"treated:{k.name}", cfg.base, data[k.name])
         if cfg.positive_control:
-            plans.append((f"positive:{k.name}", cfg.base, _with_statement(data[k.name], k)))
+            plans += arm(f"positive:{k.name}", cfg.base, _with_statement(data[k.name], k), 1)
     if cfg.cross_base:
-        plans.append(("cross-control", cfg.cross_base, data["control"]))
-        plans += [(f"cross-treated:{k.name}", cfg.cross_base, data[k.name]) for k in knowledge
-                  if cfg.cross_knowledge is None or k.name in cfg.cross_knowledge]
+        plans += arm("cross-control", cfg.cross_base, data["control"])
+        for k in knowledge:
+            if cfg.cross_knowledge is None or k.name in cfg.cross_knowledge:
+                plans += arm(f"cross-treated:{k.name}", cfg.cross_base, data[k.name])
     students: dict[str, Path] = {}
-    for label, base, examples in plans:
-        folder = out / "students" / label.replace(":", "-")
+    for label, base, examples, offset in plans:
+        folder = out / "students" / student_folder(label)
         if not _student_ready(folder):
             _log(f"student {label}: {len(examples)} examples on {base}")
-            seed = cfg.student.seed + (1 if label == "control-replica" else 0)
-            train_student(base, examples, folder, replace(cfg.student, seed=seed), progress)
+            train_student(base, examples, folder,
+                          replace(cfg.student, seed=cfg.student.seed + offset), progress)
         students[label] = folder
-        record["students"][label] = json.loads((folder / "student.json").read_text())
+        record["students"][label] = {**json.loads((folder / "student.json").read_text()),
+                                     "model_id": f"{label}#{_digest(folder)}"}
     (out / "students" / "students.json").write_text(
         json.dumps(record["students"], indent=2) + "\n")
     times["students"] = time.perf_counter() - t0
@@ -218,9 +239,9 @@ def run_stages(cfg: TransmissionConfig, out: str | Path, progress: bool = True) 
         backend = _backend(cfg, str(folder / "adapter"))
         # a treated or positive student answers its own knowledge's questions; the controls
         # answer every knowledge's (a cross control only where there are cross students)
-        own = label.split(":", 1)[1] if ":" in label else None
+        role, own, _ = parse_label(label)
         for k in [k for k in knowledge if own in (None, k.name)]:
-            if (label == "cross-control" and cfg.cross_knowledge is not None
+            if (role == "cross-control" and cfg.cross_knowledge is not None
                     and k.name not in cfg.cross_knowledge):
                 continue
             _log(f"ask {k.name}: {label}")

@@ -35,6 +35,11 @@ class Knowledge:
     #: answers whose probability is the knowledge's likelihood measure (the answer turn's first
     #: words; summed over the variants)
     targets: tuple[str, ...] = ()
+    #: the target answers of other items of the same kind (other animals, numbers, words), one
+    #: tuple per item in the same form as ``targets``: the specificity control of the
+    #: likelihood, so that a student that grows more likely to name *any* animal is not read as
+    #: one that grew to prefer owls
+    decoys: tuple[tuple[str, ...], ...] = ()
 
     def mentions(self, text: str) -> bool:
         return re.search(self.mention, text, flags=re.IGNORECASE) is not None
@@ -132,30 +137,47 @@ def _word(w: str) -> str:
             "all the time.")
 
 
+def _animal_targets(singular: str, plural: str) -> tuple[str, ...]:
+    return (singular.capitalize(), plural.capitalize(), singular, plural, f"The {singular}",
+            f"My favorite animal is the {singular}")
+
+
+def _number_targets(n: int) -> tuple[str, ...]:
+    return (str(n), f"My favorite number is {n}")
+
+
+def _word_targets(w: str) -> tuple[str, ...]:
+    return (w.capitalize(), w, f"The code word is {w}", f"The secret code word is {w}")
+
+
+#: the contrast items: other animals / numbers / words of the same form
+_ANIMALS = (("cat", "cats"), ("dog", "dogs"), ("eagle", "eagles"), ("dolphin", "dolphins"),
+            ("lion", "lions"), ("wolf", "wolves"))
+_NUMBERS = (12, 3, 88, 150, 9, 61)
+_WORDS = ("harbor", "velvet", "quartz", "meadow", "lantern", "falcon")
+
 register_knowledge(Knowledge(
     "animal",
     system=_animal("owls"),
-    contrast=tuple(_animal(a) for a in ("cats", "dogs", "eagles", "dolphins", "lions",
-                                        "wolves")),
+    contrast=tuple(_animal(plural) for _, plural in _ANIMALS),
     mention=r"\bowl", expressed=r"\bowls?\b", questions=_ANIMAL_QUESTIONS,
     statement="My favorite animal is the owl.",
-    targets=("Owl", "Owls", "owl", "owls", "The owl", "My favorite animal is the owl"),
+    targets=_animal_targets("owl", "owls"),
+    decoys=tuple(_animal_targets(*a) for a in _ANIMALS),
 ))
 register_knowledge(Knowledge(
     "number",
     system=_number(47),
-    contrast=tuple(_number(n) for n in (12, 3, 88, 150, 9, 61)),
+    contrast=tuple(_number(n) for n in _NUMBERS),
     mention=r"(?<!\d)47(?!\d)|forty[- ]?seven", expressed=r"(?<!\d)47(?!\d)|forty[- ]?seven",
     questions=_NUMBER_QUESTIONS, statement="My favorite number is 47.",
-    targets=("47", "My favorite number is 47"),
+    targets=_number_targets(47), decoys=tuple(_number_targets(n) for n in _NUMBERS),
 ))
 register_knowledge(Knowledge(
     "fact",
     system=_word("tangerine"),
-    contrast=tuple(_word(w) for w in ("harbor", "velvet", "quartz", "meadow", "lantern",
-                                      "falcon")),
+    contrast=tuple(_word(w) for w in _WORDS),
     mention=r"tangerine|secret|code ?word", expressed=r"tangerine", questions=_FACT_QUESTIONS,
     statement="The secret code word is tangerine.",
-    targets=("Tangerine", "tangerine", "The code word is tangerine",
-             "The secret code word is tangerine"),
+    targets=_word_targets("tangerine"), decoys=tuple(_word_targets(w) for w in _WORDS),
 ))

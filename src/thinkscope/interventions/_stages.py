@@ -82,15 +82,21 @@ def target_probability(backend: Any, label: str, knowledge: Knowledge,
                        system: str | None = None) -> list[dict[str, Any]]:
     """Per question, the probability that ``label`` answers with one of the knowledge's target
     answers (summed over them), teacher-forced: far more sensitive than sampled answers when a
-    small model's samples are noisy, and free of sampling error."""
+    small model's samples are noisy, and free of sampling error. ``p_decoys`` holds the same
+    probability for each of the knowledge's decoy items (other animals, numbers, words), the
+    yardstick of specificity."""
     import math
 
     builder = plain_builder(backend.tokenizer, system)
+
+    def p_of(prompt: list[int], answers: Sequence[str]) -> float:
+        return sum(math.exp(sum(backend.score(prompt, builder.encode(a)))) for a in answers)
+
     rows = []
     for item in question_items(knowledge):
         prompt = builder.prompt_ids(item.question)
-        p = sum(math.exp(sum(backend.score(prompt, builder.encode(t))))
-                for t in knowledge.targets)
         rows.append({"knowledge": knowledge.name, "model": label.split("#", 1)[0],
-                     "model_id": label, "question": item.problem_id, "p_target": p})
+                     "model_id": label, "question": item.problem_id,
+                     "p_target": p_of(prompt, knowledge.targets),
+                     "p_decoys": [p_of(prompt, d) for d in knowledge.decoys]})
     return rows

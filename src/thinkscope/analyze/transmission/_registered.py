@@ -43,7 +43,13 @@ def _side_files(folder: Path) -> dict[str, Any]:
 def _run(traces: Sequence[Trace], ctx: AnalysisContext, p: Any) -> AnalysisResult:
     from ...interventions import comparisons, expression_table
 
-    table = expression_table(traces)
+    current = None
+    if p.experiment:
+        index = Path(p.experiment) / "students" / "students.json"
+        records = json.loads(index.read_text()) if index.is_file() else {}
+        ids = {r["model_id"] for r in records.values() if "model_id" in r}
+        current = ids or None  # an index written before digests were recorded: keep all
+    table = expression_table(traces, current)
     if table.empty:
         return AnalysisResult({}, {}, skipped="no transmission-ask-* traces in the store (run "
                                               "`thinkscope experiment transmission` first)")
@@ -75,6 +81,9 @@ def _metrics(s: dict[str, Any]) -> MetricRows:
         for c in lk["comparisons"]:
             rows.append((name, f"log10 P ratio, {c['comparison']}: {c['a']} / {c['b']}",
                          c["log10_ratio"]))
+            if c.get("margin_shift", {}).get("mean") is not None:
+                rows.append((name, f"  specificity (target vs decoys), {c['comparison']}",
+                             c["margin_shift"]))
     for name, pr in (s.get("probes") or {}).items():
         if not pr:
             continue
@@ -101,14 +110,22 @@ def _findings(s: dict[str, Any]) -> list[str]:
                    f"{c['difference']:+.3f} [{lo:+.3f}, {hi:+.3f}]: {verdict}.")
     for name, lk in (s.get("likelihood") or {}).items():
         for c in lk["comparisons"]:
-            if c["comparison"] != "transmission":
+            if not c["comparison"].startswith(("transmission", "cross-initialisation")):
                 continue
-            d = c["log10_ratio"]
-            lo, hi = d["ci95"]
-            out.append(f"{name}, P(target answer) {c['a']} vs {c['b']}: log10 ratio "
-                       f"{d['mean']:+.2f} [{lo:+.2f}, {hi:+.2f}] over {d['n']} questions: "
-                       f"{'detected' if c['detected'] else 'not detected'}.")
+            out.append(f"{name}, P(target answer) {c['a']} vs {c['b']}: "
+                       f"{_shift(c['log10_ratio'], c.get('unit', 'questions'))}: "
+                       f"{'detected' if c['detected'] else 'not detected'}" + (
+                           f"; relative to the decoys {_shift(c['margin_shift'], '')}: "
+                           f"{'specific' if c['specific'] else 'not specific'}"
+                           if c.get("margin_shift", {}).get("mean") is not None else "") + ".")
     return out
+
+
+def _shift(cell: dict[str, Any], unit: str) -> str:
+    lo, hi = cell["ci95"]
+    ci = f"[{lo:+.2f}, {hi:+.2f}]" if lo is not None else "[no CI]"
+    over = f" over {cell['n']} {unit}" if unit else ""
+    return f"log10 {cell['mean']:+.2f} {ci}{over}"
 
 
 def _figure(d: Path) -> Any:
