@@ -53,3 +53,18 @@ def test_base_model_answers_after_its_examples(gemma):
         assert reasoning and "Question:" not in reasoning
         if answer:  # the split found an answer statement: it parses
             assert extract_answer(answer).found
+
+
+def test_batched_scoring_equals_one_continuation_at_a_time(smollm2):
+    """``score_many`` pads continuations of unequal length into one batch; each row's
+    log-probabilities must be what ``score`` gives it alone."""
+    tok = smollm2.tokenizer
+    prompt = tok.encode("Name your favorite animal using only one word.")
+    conts = [tok.encode(t, add_special_tokens=False)
+             for t in ("Owl", " owls", "My favorite animal is the owl", "Cat")]
+    batched = smollm2.score_many(prompt, conts, batch_size=3)  # two batches, padded rows
+    for c, row in zip(conts, batched):
+        alone = smollm2.score(prompt, c)
+        assert len(row) == len(c)
+        assert max(abs(a - b) for a, b in zip(row, alone)) < 1e-3
+    assert sum(batched[0]) != sum(batched[3])  # different answers, different scores

@@ -92,6 +92,34 @@ class HFBackend:
         target = torch.tensor(continuation_ids, device=self.device)
         return logp.gather(1, target[:, None])[:, 0].tolist()
 
+    def score_many(self, prompt_ids: list[int], continuations: Sequence[list[int]],
+                   batch_size: int = 16) -> list[list[float]]:
+        """``score`` of several continuations of one prompt, batched: the rows are right-padded
+        (so every position id is what it would be alone) and only the continuation positions
+        reach the LM head, which keeps the logits small at a 50k vocabulary."""
+        import torch
+
+        out: list[list[float]] = []
+        start = len(prompt_ids) - 1
+        for i in range(0, len(continuations), batch_size):
+            chunk = [list(c) for c in continuations[i:i + batch_size]]
+            width = max(len(c) for c in chunk)
+            ids = torch.full((len(chunk), len(prompt_ids) + width), self.pad_id,
+                             dtype=torch.long)
+            mask = torch.zeros_like(ids)
+            for r, c in enumerate(chunk):
+                ids[r, :len(prompt_ids) + len(c)] = torch.tensor(list(prompt_ids) + c)
+                mask[r, :len(prompt_ids) + len(c)] = 1
+            keep = torch.arange(start, start + width)
+            with torch.no_grad():
+                logits = self.model(ids.to(self.device), attention_mask=mask.to(self.device),
+                                    logits_to_keep=keep.to(self.device)).logits.float()
+            logp = torch.log_softmax(logits, dim=-1)
+            for r, c in enumerate(chunk):
+                target = torch.tensor(c, device=logp.device)
+                out.append(logp[r, :len(c)].gather(1, target[:, None])[:, 0].tolist())
+        return out
+
     def branch_greedy(self, prefix_ids: list[int], keep_lens: Sequence[int],
                       suffix_ids: list[int], max_new_tokens: int,
                       stop_at_newline: bool = False) -> tuple[list[Completion], int]:

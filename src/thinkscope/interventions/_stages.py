@@ -89,14 +89,18 @@ def target_probability(backend: Any, label: str, knowledge: Knowledge,
 
     builder = plain_builder(backend.tokenizer, system)
 
-    def p_of(prompt: list[int], answers: Sequence[str]) -> float:
-        return sum(math.exp(sum(backend.score(prompt, builder.encode(a)))) for a in answers)
-
+    groups = [knowledge.targets, *knowledge.decoys]
+    answers = [builder.encode(a) for g in groups for a in g]
     rows = []
     for item in question_items(knowledge):
         prompt = builder.prompt_ids(item.question)
+        if hasattr(backend, "score_many"):
+            logps = backend.score_many(prompt, answers)
+        else:
+            logps = [backend.score(prompt, a) for a in answers]
+        probs = iter(math.exp(sum(lp)) for lp in logps)
+        p = [sum(next(probs) for _ in g) for g in groups]
         rows.append({"knowledge": knowledge.name, "model": label.split("#", 1)[0],
-                     "model_id": label, "question": item.problem_id,
-                     "p_target": p_of(prompt, knowledge.targets),
-                     "p_decoys": [p_of(prompt, d) for d in knowledge.decoys]})
+                     "model_id": label, "question": item.problem_id, "p_target": p[0],
+                     "p_decoys": p[1:]})
     return rows
