@@ -436,19 +436,31 @@ _ROLE_COLORS = {"base": "#9e9e9e", "teacher": "#7b1fa2", "control": "#1f4e79",
                 "cross-control": "#5c7fa3", "cross-treated": "#e57373"}
 
 
-def transmission_figure(table_parquet: str | Path, out_png: str | Path) -> Path:
-    """Expression rate of every model, one panel per knowledge, Wilson 95% CIs, n per bar."""
+def transmission_figure(table_parquet: str | Path, out_png: str | Path,
+                        likelihood: dict[str, Any] | None = None) -> Path:
+    """Top row: expression rate of every model, one panel per knowledge, Wilson 95% CIs, n per
+    bar. Bottom row (with ``likelihood``, the summary's ``likelihood`` section): each model's
+    mean log10 P(target) - log10 P(decoy) over the questions, 95% CI: the specificity view,
+    where a generic shift towards any animal/number/word does not move the bar."""
     import pandas as pd
 
     df = pd.read_parquet(table_parquet)
     plt = _pyplot()
     names = sorted(df["knowledge"].unique())
-    fig, axes = plt.subplots(1, len(names), figsize=(4.6 * len(names), 3.4), squeeze=False)
+    lk = {n: v for n, v in (likelihood or {}).items()
+          if any((m.get("margin") or {}).get("mean") is not None for m in v["models"].values())}
+    rows = 2 if lk else 1
+    fig, axes = plt.subplots(rows, len(names), figsize=(4.6 * len(names), 3.4 * rows),
+                             squeeze=False)
     order = list(_ROLE_COLORS)
-    for ax, name in zip(axes.flat, names):
+
+    def role(model: str) -> str:
+        return model.split("@", 1)[0].split(":", 1)[0]
+
+    for ax, name in zip(axes[0], names):
         g = df[df["knowledge"] == name].copy()
         g["order"] = [order.index(r) if r in order else len(order) for r in g["role"]]
-        g = g.sort_values("order")
+        g = g.sort_values(["order", "model"])
         x = list(range(len(g)))
         y = g["rate"].to_numpy(dtype=float)
         err = [y - g["ci_low"].to_numpy(dtype=float), g["ci_high"].to_numpy(dtype=float) - y]
@@ -458,6 +470,25 @@ def transmission_figure(table_parquet: str | Path, out_png: str | Path) -> Path:
                       rotation=35, ha="right", fontsize=7)
         ax.set_ylim(0, max(0.05, float(g["ci_high"].max()) * 1.15))
         ax.set_title(f"{name}: expresses the knowledge", fontsize=9)
+        ax.tick_params(axis="y", labelsize=8)
+    for ax, name in zip(axes[1] if rows == 2 else [], names):
+        models = sorted(((m, c["margin"]) for m, c in lk.get(name, {"models": {}})["models"].items()
+                         if c["margin"]["mean"] is not None),
+                        key=lambda mc: (order.index(role(mc[0])) if role(mc[0]) in order
+                                        else len(order), mc[0]))
+        if not models:
+            ax.set_axis_off()
+            continue
+        x = list(range(len(models)))
+        y = [c["mean"] for _, c in models]
+        err = [[c["mean"] - c["ci95"][0] for _, c in models],
+               [c["ci95"][1] - c["mean"] for _, c in models]]
+        ax.bar(x, y, yerr=err, capsize=3,
+               color=[_ROLE_COLORS.get(role(m), "#607d8b") for m, _ in models])
+        ax.axhline(0, color="black", lw=0.6)
+        ax.set_xticks(x, [f"{_short(m, 18)}\nn={c['n']}" for m, c in models],
+                      rotation=35, ha="right", fontsize=7)
+        ax.set_title(f"{name}: log10 P(target) - log10 P(decoy)", fontsize=9)
         ax.tick_params(axis="y", labelsize=8)
     fig.tight_layout()
     return _save(plt, fig, out_png)

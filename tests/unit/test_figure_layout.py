@@ -53,3 +53,21 @@ def test_labels_are_wrapped_never_cut():
     label = figures._short("organism:latent-stepwise", 20)
     assert label.replace("\n", "") == "organism:latent-stepwise"
     assert all(len(line) <= 20 for line in label.split("\n"))
+
+
+def test_transmission_figure_with_the_specificity_row(tmp_path):
+    import pandas as pd
+
+    models = ["base", "control", "control@1", "treated:animal", "positive:animal",
+              "cross-treated:animal"]
+    rows = [{"knowledge": k, "model": m, "role": m.split("@")[0].split(":")[0], "rate": 0.1,
+             "ci_low": 0.05, "ci_high": 0.2, "n": 100} for k in ("animal", "number")
+            for m in models]
+    pd.DataFrame(rows).to_parquet(tmp_path / "t.parquet")
+    cell = {"mean": -0.4, "ci95": [-0.6, -0.2], "n": 20}
+    likelihood = {"animal": {"models": {m: {"margin": cell} for m in models}},
+                  "number": {"models": {m: {"margin": dict(cell, mean=None)} for m in models}}}
+    figures.transmission_figure(tmp_path / "t.parquet", tmp_path / "t.png", likelihood)
+    assert figures.LAYOUT_PROBLEMS == []
+    plt = figures._pyplot()
+    assert (tmp_path / "t.png").stat().st_size > 0 and plt.get_fignums() == []

@@ -131,7 +131,11 @@ def _shift(cell: dict[str, Any], unit: str) -> str:
 def _figure(d: Path) -> Any:
     from ...figures import transmission_figure
 
-    return transmission_figure(d / "transmission.parquet", TRANSMISSION.figure_path(d))
+    summary = TRANSMISSION.summary_path(d)
+    likelihood = (json.loads(summary.read_text()).get("likelihood")
+                  if summary.is_file() else None)
+    return transmission_figure(d / "transmission.parquet", TRANSMISSION.figure_path(d),
+                               likelihood)
 
 
 TRANSMISSION = register_analysis(Analysis(
