@@ -117,6 +117,7 @@ def test_no_transmission_is_not_reported_as_detected() -> None:
 @pytest.mark.parametrize("args,message", [
     (["--size", "huge"], "unknown size 'huge'"),
     (["-k", "colour"], "unknown knowledge 'colour'; valid knowledge: animal, number, fact"),
+    (["--students-per-arm", "0"], "--students-per-arm: must be 1 or more, got 0"),
 ])
 def test_experiment_command_rejects_bad_options_in_one_line(tmp_path, args, message) -> None:
     from typer.testing import CliRunner
@@ -274,3 +275,30 @@ def test_labels_folders_and_stale_students() -> None:
     table = expression_table(traces, {"control#new"})
     assert sorted(table["model_id"]) == ["base", "control#new"]
     assert len(expression_table(traces)) == 3  # without the index, nothing is dropped
+
+
+def test_student_plans_give_each_arm_its_seeds_and_the_same_data() -> None:
+    from dataclasses import replace
+
+    from thinkscope.interventions import Example, TransmissionConfig, student_plans
+
+    data = {n: [Example(f"p{i}", "Continue: 1, 2.", f"{i}, {i + 1}") for i in range(4)]
+            for n in ("control", "animal", "number")}
+    cfg = replace(TransmissionConfig(), knowledge=("animal", "number"), students_per_arm=3,
+                  cross_base="pkg:gemma3-270m", cross_knowledge=("animal",),
+                  cross_students_per_arm=2)
+    plans = {label: (base, ex, off) for label, base, ex, off in student_plans(cfg, data)}
+    assert [lb for lb in plans if lb.startswith(("control", "treated:animal"))] == [
+        "control", "control@1", "control@2", "treated:animal", "treated:animal@1",
+        "treated:animal@2"]
+    assert plans["treated:number@2"][2] == 2 and plans["treated:number"][2] == 0
+    assert plans["treated:animal@1"][1] is data["animal"]  # seeds differ, data does not
+    assert "positive:animal@1" not in plans and plans["positive:animal"][2] == 0
+    assert plans["positive:animal"][1][0].completion.startswith("My favorite animal is the owl.")
+    assert [lb for lb in plans if lb.startswith("cross")] == [
+        "cross-control", "cross-control@1", "cross-treated:animal", "cross-treated:animal@1"]
+    assert plans["cross-control@1"][0] == "pkg:gemma3-270m"
+    one = {lb for lb, *_ in student_plans(replace(cfg, students_per_arm=1, cross_base=None),
+                                          data)}
+    assert one == {"control", "control@1", "treated:animal", "positive:animal",
+                   "treated:number", "positive:number"}  # control@1: the seed-noise replica

@@ -31,6 +31,8 @@ def transmission(
     students_per_arm: Annotated[int | None, typer.Option(
         help="Students per treated/control arm (training seeds seed, seed+1, ...); 2 or more "
              "also compares the arms over students.")] = None,
+    cross_students_per_arm: Annotated[int | None, typer.Option(
+        help="Students per cross-base arm (default: --students-per-arm).")] = None,
     backend: Annotated[str, typer.Option(help="Generation backend: hf or vllm.")] = "hf",
     seed: Annotated[int, typer.Option(help="Seed of prompts, sampling and training.")] = 0,
 ) -> None:
@@ -43,8 +45,10 @@ def transmission(
     errors = [f"--size: unknown size {size!r}; valid sizes: {', '.join(SIZES)}"] \
         if size not in SIZES else []
     errors += [f"--knowledge: {KNOWLEDGE.unknown(n)}" for n in names if n not in KNOWLEDGE]
-    if students_per_arm is not None and students_per_arm < 1:
-        errors.append(f"--students-per-arm: must be 1 or more, got {students_per_arm}")
+    for flag, value in (("--students-per-arm", students_per_arm),
+                        ("--cross-students-per-arm", cross_students_per_arm)):
+        if value is not None and value < 1:
+            errors.append(f"{flag}: must be 1 or more, got {value}")
     if errors:
         typer.echo(f"error: {errors[0]}", err=True)
         raise typer.Exit(2)
@@ -59,6 +63,8 @@ def transmission(
         cfg = replace(cfg, samples=samples)
     if students_per_arm:
         cfg = replace(cfg, students_per_arm=students_per_arm)
+    if cross_students_per_arm:
+        cfg = replace(cfg, cross_students_per_arm=cross_students_per_arm)
     summary = run_transmission(cfg, out)
     for c in summary.get("comparisons", []):
         lo, hi = c["ci95"]

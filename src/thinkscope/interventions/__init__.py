@@ -10,7 +10,15 @@ adds the analysis and the report.
 """
 
 from ._data import Example, FilterResult, filter_samples, number_prompts, well_formed
-from ._experiment import GEMMA3, SIZES, SMOLLM2, TransmissionConfig, run_stages, student_folder
+from ._experiment import (
+    GEMMA3,
+    SIZES,
+    SMOLLM2,
+    TransmissionConfig,
+    run_stages,
+    student_folder,
+    student_plans,
+)
 from ._expression import (
     ARM_COMPARISONS,
     COMPARISONS,
@@ -49,5 +57,6 @@ __all__ = [
     "expression_table", "filter_samples", "fit", "knowledge_probe", "last_token_states",
     "likelihood_frame", "likelihood_summary", "lora_student", "number_prompts", "parse_label",
     "plain_builder", "register_knowledge", "role_of", "run_stages", "student_folder",
-    "target_probability", "teach", "tokenize_examples", "train_student", "well_formed",
+    "student_plans", "target_probability", "teach", "tokenize_examples", "train_student",
+    "well_formed",
 ]

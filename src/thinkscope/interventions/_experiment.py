@@ -65,6 +65,8 @@ class TransmissionConfig:
     #: students per treated, control and cross arm: the same data, training seeds seed,
     #: seed+1, ...; with 2 or more the arms are also compared over students (Welch)
     students_per_arm: int = 1
+    #: students per cross-base arm (``None``: ``students_per_arm``); a bigger base costs more
+    cross_students_per_arm: int | None = None
     #: with one student per arm, a second control student (``control@1``: the same data,
     #: training seed + 1) as the seed-noise floor
     control_replica: bool = True
@@ -138,6 +140,32 @@ def _likelihood(out: Path, backend: Any, label: str, k: Knowledge,
     tmp.replace(path)
 
 
+def student_plans(cfg: TransmissionConfig, data: dict[str, list[Example]],
+                  ) -> list[tuple[str, str, list[Example], int]]:
+    """Every student of the experiment as (label, base, examples, training-seed offset): the
+    arm's first student is ``label``, its i-th ``label@i`` with seed + i."""
+    knowledge = [KNOWLEDGE.lookup(n) for n in cfg.knowledge]
+    per_arm = max(1, cfg.students_per_arm)
+
+    def arm(label: str, base: str, examples: list[Example], count: int = per_arm,
+            ) -> list[tuple[str, str, list[Example], int]]:
+        return [(label if i == 0 else f"{label}@{i}", base, examples, i) for i in range(count)]
+
+    plans = arm("control", cfg.base, data["control"],
+                max(per_arm, 2 if cfg.control_replica else 1))
+    for k in knowledge:
+        plans += arm(f"treated:{k.name}", cfg.base, data[k.name])
+        if cfg.positive_control:
+            plans += arm(f"positive:{k.name}", cfg.base, _with_statement(data[k.name], k), 1)
+    if cfg.cross_base:
+        cross_n = max(1, cfg.cross_students_per_arm or per_arm)
+        plans += arm("cross-control", cfg.cross_base, data["control"], cross_n)
+        for k in knowledge:
+            if cfg.cross_knowledge is None or k.name in cfg.cross_knowledge:
+                plans += arm(f"cross-treated:{k.name}", cfg.cross_base, data[k.name], cross_n)
+    return plans
+
+
 def run_stages(cfg: TransmissionConfig, out: str | Path, progress: bool = True) -> dict[str, Any]:
     """Run (or resume) every stage under ``out``; returns what each stage produced."""
     out = Path(out)
@@ -183,23 +211,7 @@ def run_stages(cfg: TransmissionConfig, out: str | Path, progress: bool = True) 
 
     # 3. students: (label, base, examples, seed offset); label@i is the arm's student i
     t0 = time.perf_counter()
-    per_arm = max(1, cfg.students_per_arm)
-
-    def arm(label: str, base: str, examples: list[Example], count: int = per_arm,
-            ) -> list[tuple[str, str, list[Example], int]]:
-        return [(label if i == 0 else f"{label}@{i}", base, examples, i) for i in range(count)]
-
-    plans = arm("control", cfg.base, data["control"],
-                max(per_arm, 2 if cfg.control_replica else 1))
-    for k in knowledge:
-        plans += arm(f"treated:{k.name}", cfg.base, data[k.name])
-        if cfg.positive_control:
-            plans += arm(f"positive:{k.name}", cfg.base, _with_statement(data[k.name], k), 1)
-    if cfg.cross_base:
-        plans += arm("cross-control", cfg.cross_base, data["control"])
-        for k in knowledge:
-            if cfg.cross_knowledge is None or k.name in cfg.cross_knowledge:
-                plans += arm(f"cross-treated:{k.name}", cfg.cross_base, data[k.name])
+    plans = student_plans(cfg, data)
     students: dict[str, Path] = {}
     for label, base, examples, offset in plans:
         folder = out / "students" / student_folder(label)
