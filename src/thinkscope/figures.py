@@ -450,7 +450,9 @@ def transmission_figure(table_parquet: str | Path, out_png: str | Path,
     lk = {n: v for n, v in (likelihood or {}).items()
           if any((m.get("margin") or {}).get("mean") is not None for m in v["models"].values())}
     rows = 2 if lk else 1
-    fig, axes = plt.subplots(rows, len(names), figsize=(4.6 * len(names), 3.4 * rows),
+    bars = max(int((df["knowledge"] == n).sum()) for n in names)
+    width = max(4.6, 0.42 * bars + 1.0)  # room for every slanted model label
+    fig, axes = plt.subplots(rows, len(names), figsize=(width * len(names), 3.4 * rows),
                              squeeze=False)
     order = list(_ROLE_COLORS)
 
