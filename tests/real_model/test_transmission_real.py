@@ -76,6 +76,9 @@ def test_positive_control_is_detected_far_above_the_control_student(experiment) 
     # and teacher-forced: the positive student makes "Owl" far more likely on every question
     lk = {c["comparison"]: c for c in summary["likelihood"]["animal"]["comparisons"]}
     assert lk["positive control"]["detected"] and lk["teacher vs base"]["detected"]
+    # and more than it makes the decoy animals likely: the margin over them rises too
+    assert lk["positive control"]["specific"], lk["positive control"]["margin_shift"]
+    assert lk["positive control"]["margin_shift"]["n"] == len(KNOWLEDGE["animal"].questions)
     assert lk["positive control"]["log10_ratio"]["n"] == len(KNOWLEDGE["animal"].questions)
 
 
