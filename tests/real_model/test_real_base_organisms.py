@@ -100,7 +100,8 @@ RL = "smollm2-rl-outcome"
 
 def test_the_rl_run_kept_its_checkpoints_and_they_load(tmp_path):
     """The shipped GRPO run kept at least 6 checkpoints; the first is its starting adapter byte
-    for byte and the last the shipped adapter, tokens trained rise with step, and a checkpoint
+    for byte (and loads from the same merge) and the last the shipped adapter, tokens trained
+    rise with step, and a checkpoint
     in between loads as ``organism:NAME@STEP`` and answers in the organism's format."""
     from thinkscope.generate import CorpusItem, Sampling, builder_for, run_generation
     from thinkscope.generate.hf import HFBackend
@@ -121,6 +122,10 @@ def test_the_rl_run_kept_its_checkpoints_and_they_load(tmp_path):
         (kept / f"step-{steps[1]:04d}" / weights).read_bytes()
     tokens = [checkpoint_tokens(f"{RL}@{s}") for s in steps]
     assert tokens[0] == 0 and all(b > a for a, b in zip(tokens, tokens[1:]))
+    # step 0 is the cold start: it loads from the cold start's merge, not a second copy
+    from thinkscope.organisms._build import organism_path
+
+    assert organism_path(f"{RL}@0") == organism_path(spec.init_from)
 
     ref = f"organism:{RL}@{steps[len(steps) // 2]}"
     backend = HFBackend(ref, device="cpu", batch_size=8)

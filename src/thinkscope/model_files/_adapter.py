@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ..outputs import file_sha256
 from ._gguf import MissingModelPackage, cache_root, cached_folder
@@ -41,33 +43,56 @@ def merged_adapter(folder: str | Path, progress: bool = True) -> Path:
     # an adapter saved as ``NAME/adapter`` is cached under NAME
     label = folder.parent.name if folder.name == "adapter" else folder.name
     target = cache_root() / "adapters" / f"{label}-{digest[:16]}"
-    if (target / _DONE).is_file():
+
+    def load_base() -> tuple[Any, Any]:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        from ._gguf import model_source
+
+        base_path = model_source(base) or base
+        has_tokenizer = (folder / "tokenizer_config.json").is_file()
+        tokenizer = AutoTokenizer.from_pretrained(str(folder if has_tokenizer else base_path))
+        return AutoModelForCausalLM.from_pretrained(base_path, dtype=torch.float32), tokenizer
+
+    template = folder / "chat_template.jinja"
+    return merge_adapter_cached(
+        folder, target, load_base,
+        record={"adapter": str(folder.resolve()), "base": base, "adapter_sha256": digest},
+        chat_template=template.read_text() if template.is_file() else None,
+        what=f"adapter {folder} into {base}", progress=progress)
+
+
+def merge_adapter_cached(adapter: Path, target: Path, load_base: Callable[[], tuple[Any, Any]],
+                         record: dict[str, Any], chat_template: str | None = None,
+                         what: str = "adapter", progress: bool = True,
+                         done: str = _DONE) -> Path:
+    """``target``, made once: the base from ``load_base()`` with ``adapter`` merged in (fp32).
+
+    The one merge path for adapter folders and real-base organisms alike: ``target`` names the
+    adapter's digest, and the folder is written aside and renamed with ``record`` as its done
+    marker (file name ``done``), so a killed merge leaves nothing a later run would trust.
+    """
+    if (target / done).is_file():
         return target
     import importlib.util
 
     if importlib.util.find_spec("peft") is None:
-        raise MissingModelPackage("a LoRA adapter folder needs PEFT: "
-                                  "pip install 'thinkscope[lora]'")
+        raise MissingModelPackage("a LoRA adapter needs PEFT: pip install 'thinkscope[lora]'")
     import torch
     from peft import PeftModel
-    from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from ._gguf import model_source
+    from .._quiet import quiet_hf_progress
 
     if progress:
-        print(f"merging adapter {folder} into {base} (once per adapter) -> {target}",
-              file=sys.stderr, flush=True)
-    base_path = model_source(base) or base
-    has_tokenizer = (folder / "tokenizer_config.json").is_file()
-    tokenizer = AutoTokenizer.from_pretrained(str(folder if has_tokenizer else base_path))
-    template = folder / "chat_template.jinja"
-    if template.is_file():
-        tokenizer.chat_template = template.read_text()
-    model = AutoModelForCausalLM.from_pretrained(base_path, dtype=torch.float32)
-    merged = PeftModel.from_pretrained(model, str(folder)).merge_and_unload().to(torch.float32)
-    record = json.dumps({"adapter": str(folder.resolve()), "base": base,
-                         "adapter_sha256": digest}) + "\n"
-    with cached_folder(target, _DONE, record) as tmp:
+        print(f"merging {what} (once per adapter) -> {target}", file=sys.stderr, flush=True)
+    model, tokenizer = load_base()
+    if chat_template is not None:
+        tokenizer.chat_template = chat_template
+    with quiet_hf_progress():
+        merged = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+    merged = merged.to(torch.float32)
+    with cached_folder(target, done, json.dumps(record) + "\n") as tmp:
         merged.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
     return target

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .._quiet import quiet_hf_progress
-from ..model_files import MissingModelPackage, cache_root, cached_folder, model_source
+from ..model_files import MissingModelPackage, cache_root, merge_adapter_cached, model_source
 from ..outputs import file_sha256
 from ._registry import LoraSpec, OrganismSpec
 
@@ -113,33 +113,39 @@ def is_adapter(path: Path) -> bool:
     return (path / ADAPTER_WEIGHTS).is_file() and (path / ADAPTER_CONFIG).is_file()
 
 
+def same_merge(digest: str, base: str, template: str) -> Path | None:
+    """A finished merge of the same adapter bytes into the same base with the same template,
+    under any label: an RL run's step-0 checkpoint is its cold start's adapter, and loading
+    ``organism:NAME@0`` should not merge (and store) a second copy of it."""
+    for folder in sorted((cache_root() / "organisms").glob(f"*-{digest[:16]}")):
+        marker = folder / _DONE
+        if not marker.is_file():
+            continue
+        record = json.loads(marker.read_text())
+        if record.get("adapter_sha256") != digest or record.get("base") != base:
+            continue
+        template_file = folder / "chat_template.jinja"
+        saved = (template_file.read_text() if template_file.is_file() else
+                 json.loads((folder / "tokenizer_config.json").read_text()).get("chat_template"))
+        if saved == template:
+            return folder
+    return None
+
+
 def merged_folder(spec: OrganismSpec, adapter: Path, progress: bool = True,
                   step: int | None = None) -> Path:
     """The cached transformers folder of base + ``adapter`` merged (made on first use)."""
-    import torch
-
     assert spec.lora is not None
+    lora = spec.lora
     digest = file_sha256(adapter / ADAPTER_WEIGHTS)
     label = spec.name if step is None else f"{spec.name}@{step}"
     target = cache_root() / "organisms" / f"{label}-{digest[:16]}"
-    if (target / _DONE).is_file():
-        return target
-    _require_peft()
-    from peft import PeftModel
-
-    if progress:
-        import sys
-
-        print(f"merging organism:{label} into its base (once per adapter) -> {target}",
-              file=sys.stderr, flush=True)
-    model, tokenizer = load_base(spec.lora)
-    with quiet_hf_progress():
-        merged = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
-    merged = merged.to(torch.float32)
-    record = json.dumps({"organism": spec.name, "base": spec.lora.base,
-                         "adapter_sha256": digest}) + "\n"
-    with cached_folder(target, _DONE, record) as tmp:
-        merged.save_pretrained(tmp)
-        tokenizer.chat_template = (adapter / TEMPLATE_FILE).read_text()
-        tokenizer.save_pretrained(tmp)
-    return target
+    same = same_merge(digest, lora.base, (adapter / TEMPLATE_FILE).read_text())
+    if same is not None:
+        return same
+    _require_peft()  # the organisms' own install hint
+    return merge_adapter_cached(
+        adapter, target, lambda: load_base(lora),
+        record={"organism": spec.name, "base": lora.base, "adapter_sha256": digest},
+        chat_template=(adapter / TEMPLATE_FILE).read_text(),
+        what=f"organism:{label} into its base", progress=progress, done=_DONE)
