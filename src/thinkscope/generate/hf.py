@@ -94,31 +94,44 @@ class HFBackend:
 
     def score_many(self, prompt_ids: list[int], continuations: Sequence[list[int]],
                    batch_size: int = 16) -> list[list[float]]:
-        """``score`` of several continuations of one prompt, batched: the rows are right-padded
-        (so every position id is what it would be alone) and only the continuation positions
-        reach the LM head, which keeps the logits small at a 50k vocabulary."""
+        """``score`` of several continuations of one prompt, batched. The prompt (all but its
+        last token) is encoded once per batch and its KV cache shared by every row, so a short
+        answer costs its own tokens, not the prompt's again: scoring 42 one-to-six-token answers
+        after a 40-token prompt computes ~5x fewer positions than re-encoding the prompt per
+        row. The rows (last prompt token + continuation) are right-padded, so every position
+        id is what it would be alone."""
         import torch
 
-        out: list[list[float]] = []
-        start = len(prompt_ids) - 1
-        for i in range(0, len(continuations), batch_size):
-            chunk = [list(c) for c in continuations[i:i + batch_size]]
-            width = max(len(c) for c in chunk)
-            ids = torch.full((len(chunk), len(prompt_ids) + width), self.pad_id,
-                             dtype=torch.long)
-            mask = torch.zeros_like(ids)
-            for r, c in enumerate(chunk):
-                ids[r, :len(prompt_ids) + len(c)] = torch.tensor(list(prompt_ids) + c)
-                mask[r, :len(prompt_ids) + len(c)] = 1
-            keep = torch.arange(start, start + width)
-            with torch.no_grad():
-                logits = self.model(ids.to(self.device), attention_mask=mask.to(self.device),
-                                    logits_to_keep=keep.to(self.device)).logits.float()
-            logp = torch.log_softmax(logits, dim=-1)
-            for r, c in enumerate(chunk):
-                target = torch.tensor(c, device=logp.device)
-                out.append(logp[r, :len(c)].gather(1, target[:, None])[:, 0].tolist())
-        return out
+        from ..models import forward_cached, output_cache
+
+        if len(prompt_ids) < 2:  # nothing to share: the plain batched pass
+            return [self.score(prompt_ids, list(c)) for c in continuations]
+        dev = self.device
+        head = torch.tensor([list(prompt_ids[:-1])], dtype=torch.long, device=dev)
+        start = head.shape[1]
+        out_rows: list[list[float]] = []
+        with torch.no_grad():
+            for i in range(0, len(continuations), batch_size):
+                chunk = [list(c) for c in continuations[i:i + batch_size]]
+                width = 1 + max(len(c) for c in chunk)
+                past = output_cache(forward_cached(self.model, input_ids=head,
+                                                   logits_to_keep=1))
+                past.batch_select_indices(torch.zeros(len(chunk), dtype=torch.long, device=dev))
+                ids = torch.full((len(chunk), width), self.pad_id, dtype=torch.long)
+                mask = torch.zeros((len(chunk), start + width), dtype=torch.long)
+                mask[:, :start] = 1
+                for r, c in enumerate(chunk):
+                    ids[r, :1 + len(c)] = torch.tensor([prompt_ids[-1], *c])
+                    mask[r, :start + 1 + len(c)] = 1
+                positions = (start + torch.arange(width))[None, :].expand(len(chunk), -1)
+                logits = forward_cached(self.model, past, input_ids=ids.to(dev),
+                                        attention_mask=mask.to(dev),
+                                        position_ids=positions.to(dev)).logits.float()
+                logp = torch.log_softmax(logits, dim=-1)
+                for r, c in enumerate(chunk):
+                    target = torch.tensor(c, device=logp.device)
+                    out_rows.append(logp[r, :len(c)].gather(1, target[:, None])[:, 0].tolist())
+        return out_rows
 
     def branch_greedy(self, prefix_ids: list[int], keep_lens: Sequence[int],
                       suffix_ids: list[int], max_new_tokens: int,
