@@ -95,11 +95,13 @@ class HFBackend:
     def score_many(self, prompt_ids: list[int], continuations: Sequence[list[int]],
                    batch_size: int = 16) -> list[list[float]]:
         """``score`` of several continuations of one prompt, batched. The prompt (all but its
-        last token) is encoded once per batch and its KV cache shared by every row, so a short
+        last token) is encoded once and its KV cache copied to every row, so a short
         answer costs its own tokens, not the prompt's again: scoring 42 one-to-six-token answers
         after a 40-token prompt computes ~5x fewer positions than re-encoding the prompt per
         row. The rows (last prompt token + continuation) are right-padded, so every position
         id is what it would be alone."""
+        import copy
+
         import torch
 
         from ..models import forward_cached, output_cache
@@ -111,11 +113,11 @@ class HFBackend:
         start = head.shape[1]
         out_rows: list[list[float]] = []
         with torch.no_grad():
+            shared = output_cache(forward_cached(self.model, input_ids=head, logits_to_keep=1))
             for i in range(0, len(continuations), batch_size):
                 chunk = [list(c) for c in continuations[i:i + batch_size]]
                 width = 1 + max(len(c) for c in chunk)
-                past = output_cache(forward_cached(self.model, input_ids=head,
-                                                   logits_to_keep=1))
+                past = copy.deepcopy(shared)  # each batch extends its own copy
                 past.batch_select_indices(torch.zeros(len(chunk), dtype=torch.long, device=dev))
                 ids = torch.full((len(chunk), width), self.pad_id, dtype=torch.long)
                 mask = torch.zeros((len(chunk), start + width), dtype=torch.long)

@@ -140,12 +140,13 @@ def merged_folder(spec: OrganismSpec, adapter: Path, progress: bool = True,
     digest = file_sha256(adapter / ADAPTER_WEIGHTS)
     label = spec.name if step is None else f"{spec.name}@{step}"
     target = cache_root() / "organisms" / f"{label}-{digest[:16]}"
-    same = same_merge(digest, lora.base, (adapter / TEMPLATE_FILE).read_text())
+    template = (adapter / TEMPLATE_FILE).read_text()
+    same = same_merge(digest, lora.base, template)
     if same is not None:
         return same
     _require_peft()  # the organisms' own install hint
     return merge_adapter_cached(
         adapter, target, lambda: load_base(lora),
         record={"organism": spec.name, "base": lora.base, "adapter_sha256": digest},
-        chat_template=(adapter / TEMPLATE_FILE).read_text(),
+        chat_template=template,
         what=f"organism:{label} into its base", progress=progress, done=_DONE)
