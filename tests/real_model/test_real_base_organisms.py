@@ -66,6 +66,34 @@ def test_lora_training_is_deterministic_and_the_adapter_is_portable(base_availab
                      "<|im_start|>assistant\n<think>\n"
 
 
+def test_a_wider_adapter_starts_as_exactly_the_narrower_one_it_extends(base_available):
+    """An organism whose adapter covers more blocks than the one it starts from (all 30 from
+    the upper 15): the start's blocks carry the start's weights, the new blocks start at B = 0,
+    so before any step the wider model computes what the start computes."""
+    import dataclasses
+
+    import torch
+    from peft import get_peft_model_state_dict
+
+    from thinkscope.organisms._lora import trainable_model
+
+    start = ORGANISMS["smollm2-sft-clean"]
+    assert start.lora is not None and start.lora.first_layer > 0
+    wide = dataclasses.replace(start, name="wide", init_from=start.name,
+                               lora=dataclasses.replace(start.lora, first_layer=0))
+    narrow_model, tok = trainable_model(start, stored_path(start.name), seed=0)
+    wide_model, _ = trainable_model(wide, stored_path(start.name), seed=0)
+    state = get_peft_model_state_dict(wide_model)
+    layers = {int(k.split(".layers.")[1].split(".")[0]) for k in state}
+    assert layers == set(range(30))
+    ids = tok("start 4, +7, *3 (mod 10)", return_tensors="pt")["input_ids"]
+    with torch.no_grad():
+        a, b = narrow_model(ids).logits, wide_model(ids).logits
+    assert torch.allclose(a, b, atol=1e-4)
+    # and the new blocks train
+    assert any(p.requires_grad for n, p in wide_model.named_parameters() if ".layers.0." in n)
+
+
 @pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_adapter_and_its_table_holds(name):
     """The stored table (``eval_per_k`` held-out problems per chain length) is re-measured on

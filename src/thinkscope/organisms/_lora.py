@@ -77,16 +77,42 @@ def trainable_model(spec: OrganismSpec, init_adapter: Path | None, seed: int) ->
 
     assert spec.lora is not None
     model, tokenizer = load_base(spec.lora)
-    if init_adapter is not None:
-        return PeftModel.from_pretrained(model, str(init_adapter), is_trainable=True), tokenizer
     n_layers = int(model.config.num_hidden_layers)
+    layers = list(range(spec.lora.first_layer, n_layers))
+    if init_adapter is not None:
+        init_layers = json.loads((init_adapter / ADAPTER_CONFIG).read_text()).get(
+            "layers_to_transform")
+        if init_layers is None or sorted(init_layers) == layers:
+            return (PeftModel.from_pretrained(model, str(init_adapter), is_trainable=True),
+                    tokenizer)
     config = LoraConfig(
         r=spec.lora.r, lora_alpha=spec.lora.alpha, lora_dropout=0.0,
-        target_modules=list(TARGET_MODULES),
-        layers_to_transform=list(range(spec.lora.first_layer, n_layers)),
+        target_modules=list(TARGET_MODULES), layers_to_transform=layers,
     )
     torch.manual_seed(seed)  # LoRA's A matrices are drawn at random
-    return get_peft_model(model, config), tokenizer
+    peft_model = get_peft_model(model, config)
+    if init_adapter is not None:
+        _extend_from(peft_model, init_adapter, spec.lora)
+    return peft_model, tokenizer
+
+
+def _extend_from(peft_model: Any, init_adapter: Path, lora: LoraSpec) -> None:
+    """Start a wider adapter (more blocks) from a narrower one: its blocks keep the init's
+    weights, the new blocks start as fresh LoRA (B = 0, so the start computes exactly what the
+    init computes). One adapter on the base comes out, not a stack of two."""
+    from peft import set_peft_model_state_dict
+    from safetensors.torch import load_file
+
+    raw = json.loads((init_adapter / ADAPTER_CONFIG).read_text())
+    if (raw.get("r"), raw.get("lora_alpha")) != (lora.r, lora.alpha):
+        raise ValueError(f"{init_adapter}: r={raw.get('r')}, alpha={raw.get('lora_alpha')}; "
+                         f"an adapter can only be extended at the same r={lora.r}, "
+                         f"alpha={lora.alpha}")
+    state = {k: v.float() for k, v in load_file(str(init_adapter / ADAPTER_WEIGHTS)).items()}
+    result = set_peft_model_state_dict(peft_model, state)
+    if result.unexpected_keys:
+        raise ValueError(f"{init_adapter}: {len(result.unexpected_keys)} adapter weights have "
+                         f"no place in the wider adapter (e.g. {result.unexpected_keys[0]})")
 
 
 def save_adapter(model: Any, tokenizer: Any, spec: OrganismSpec, out: Path) -> Path:
