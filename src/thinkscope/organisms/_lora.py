@@ -109,10 +109,11 @@ def _extend_from(peft_model: Any, init_adapter: Path, lora: LoraSpec) -> None:
                          f"an adapter can only be extended at the same r={lora.r}, "
                          f"alpha={lora.alpha}")
     state = {k: v.float() for k, v in load_file(str(init_adapter / ADAPTER_WEIGHTS)).items()}
-    result = set_peft_model_state_dict(peft_model, state)
-    if result.unexpected_keys:
-        raise ValueError(f"{init_adapter}: {len(result.unexpected_keys)} adapter weights have "
-                         f"no place in the wider adapter (e.g. {result.unexpected_keys[0]})")
+    result: Any = set_peft_model_state_dict(peft_model, state)
+    unexpected = list(result.unexpected_keys)
+    if unexpected:
+        raise ValueError(f"{init_adapter}: {len(unexpected)} adapter weights have no place in "
+                         f"the wider adapter (e.g. {unexpected[0]})")
 
 
 def save_adapter(model: Any, tokenizer: Any, spec: OrganismSpec, out: Path) -> Path:
