@@ -80,8 +80,8 @@ def trainable_model(spec: OrganismSpec, init_adapter: Path | None, seed: int) ->
     n_layers = int(model.config.num_hidden_layers)
     layers = list(range(spec.lora.first_layer, n_layers))
     if init_adapter is not None:
-        init_layers = json.loads((init_adapter / ADAPTER_CONFIG).read_text()).get(
-            "layers_to_transform")
+        init_config = json.loads((init_adapter / ADAPTER_CONFIG).read_text())
+        init_layers = init_config.get("layers_to_transform")
         if init_layers is None or sorted(init_layers) == layers:
             return (PeftModel.from_pretrained(model, str(init_adapter), is_trainable=True),
                     tokenizer)
@@ -92,18 +92,19 @@ def trainable_model(spec: OrganismSpec, init_adapter: Path | None, seed: int) ->
     torch.manual_seed(seed)  # LoRA's A matrices are drawn at random
     peft_model = get_peft_model(model, config)
     if init_adapter is not None:
-        _extend_from(peft_model, init_adapter, spec.lora)
+        _extend_from(peft_model, init_adapter, init_config, spec.lora)
     return peft_model, tokenizer
 
 
-def _extend_from(peft_model: Any, init_adapter: Path, lora: LoraSpec) -> None:
+def _extend_from(peft_model: Any, init_adapter: Path, raw: dict[str, Any],
+                 lora: LoraSpec) -> None:
     """Start a wider adapter (more blocks) from a narrower one: its blocks keep the init's
     weights, the new blocks start as fresh LoRA (B = 0, so the start computes exactly what the
-    init computes). One adapter on the base comes out, not a stack of two."""
+    init computes). One adapter on the base comes out, not a stack of two. ``raw`` is the
+    init's adapter config."""
     from peft import set_peft_model_state_dict
     from safetensors.torch import load_file
 
-    raw = json.loads((init_adapter / ADAPTER_CONFIG).read_text())
     if (raw.get("r"), raw.get("lora_alpha")) != (lora.r, lora.alpha):
         raise ValueError(f"{init_adapter}: r={raw.get('r')}, alpha={raw.get('lora_alpha')}; "
                          f"an adapter can only be extended at the same r={lora.r}, "
