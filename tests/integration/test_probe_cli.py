@@ -28,13 +28,14 @@ def test_extract_train_steer(tmp_path: Path):
     r = cli("probe", "extract", *common, "--out", str(rand), "--random-init", "0")
     assert r.returncode == 0, r.stderr
     r = cli("probe", "train", "--acts", str(acts), "--target", "intermediate_1", "--out",
-            str(out), "--keys", "cot3", "--random-acts", str(rand), "-q")
+            str(out), "--keys", "cot3", "--random-acts", str(rand), "--c", "0.1", "-q")
     assert r.returncode == 0, r.stderr
     assert "selectivity" in r.stdout and "random-init" in r.stdout
     res = pd.read_parquet(out / "results.parquet")
     assert {"task", "control", "shuffled", "majority", "random_init", "text_only"} <= \
         set(res["condition"])
     summary = json.loads((out / "summary.json").read_text())
+    assert summary["logistic_C"] == 0.1
     best = summary["probes"]["logistic"]["cot3"]
     assert best["task"]["accuracy"] > best["random_init"]["accuracy"] + 0.2
     assert (out / "heatmap_logistic.png").stat().st_size > 5000

@@ -127,6 +127,10 @@ def train(
                                                "with a training row).")] = "problem",
     control_draws: Annotated[int, typer.Option(help="Control-task draws averaged (one draw "
                                                     "varies with few distinct keys).")] = 3,
+    c: Annotated[float | None, typer.Option(
+        "--c", help="Fix the logistic probe's inverse regularisation C (default: chosen by "
+                    "inner cross-validation, several fits per fold: minutes per layer on "
+                    "wide hidden states).")] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Train probes per layer x position, with controls and baselines beside them.
@@ -149,30 +153,35 @@ def train(
         if layer_list is not None:
             layer_list = [x for x in layer_list if x in aset.layers]
         probes = [p.strip() for p in probe.split(",") if p.strip()]
+        params = {"logistic": {"Cs": (c,)}} if c is not None else None
         res = train_probes(aset, traces, tgt, probes, layer_list,
                            keys.split(",") if keys else None, rand, not no_text, not no_mask,
                            folds, progress=not quiet, group_by=group_by,
-                           control_draws=control_draws)
+                           control_draws=control_draws,
+                           probe_params=params)
     except (ValueError, KeyError, FileNotFoundError) as exc:
         _fail(str(exc.args[0] if exc.args else exc))
         return
     summary = write_probe_results(res, out, {"target": tgt.name, "acts": str(acts),
                                              "group_by": group_by,
                                              "control_draws": control_draws,
+                                             "logistic_C": c if c is not None else "inner CV",
                                              "model": aset.manifest.model,
                                              "random_acts": str(random_acts or "")})
-    saved = save_best_probes(aset, traces, tgt, res, out, mask=not no_mask)
+    saved = save_best_probes(aset, traces, tgt, res, out, mask=not no_mask, probe_params=params)
+    # CIs resample the cross-validation groups: problems, or the target's distinct inputs
+    unit = "problems" if group_by == "problem" else "input groups"
     for name, per_key in summary["probes"].items():
         for key, e in per_key.items():
-            t, c = e["task"], e["control"]
+            t, ctrl = e["task"], e["control"]
             extra = "".join(
                 f", {lab} {e[k]['accuracy']:.3f}" for k, lab in
                 (("random_init", "random-init"), ("layer0", "layer 0"), ("majority", "majority"),
                  ("text_only", "text-only")) if e.get(k))
             typer.echo(f"{name:9s} {key:12s} best L{e['best_layer']}: {t['accuracy']:.3f} "
                        f"[{t['ci95'][0]:.3f}, {t['ci95'][1]:.3f}] n={t['n']} "
-                       f"({t['n_problems']} problems); control "
-                       f"{c['accuracy'] if c else float('nan'):.3f}, selectivity "
+                       f"({t['n_problems']} {unit}); control "
+                       f"{ctrl['accuracy'] if ctrl else float('nan'):.3f}, selectivity "
                        f"{e['selectivity'] if e['selectivity'] is not None else float('nan'):+.3f}"
                        f"{extra}")
     typer.echo(f"wrote {out}/results.parquet, summary.json, heatmaps, {len(saved)} probes")
